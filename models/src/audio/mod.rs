@@ -1,0 +1,24 @@
+//! The audio front-end, musicnn-compatible (see DESIGN.md, "Audio front-end"):
+//! decode → mono → 16 kHz → log-mel (96 bands, n_fft 512, hop 256) → 3 s patches of 187 frames.
+//!
+//! * [`decode`]: symphonia (and libopus) to mono PCM, streaming, with typed errors.
+//! * [`resample`]: streaming FFT resampling (rubato) with latency compensation.
+//! * [`mel`]: the Slaney mel filterbank and the streaming log-mel extractor (rustfft).
+//! * [`frontend`]: the pipeline put together, and 3 s patches.
+
+pub mod decode;
+pub mod error;
+pub mod frontend;
+pub mod mel;
+mod mp4;
+pub mod opus;
+pub mod resample;
+
+pub use decode::{AudioDecoder, StreamInfo, TrackMetadata};
+pub use error::AudioError;
+pub use frontend::{
+    decode_16k, decode_only, log_mel_file, stream_log_mel, stream_log_mel_from, FileSummary, LogMel, N_MELS, PATCH_FRAMES, SAMPLE_RATE,
+};
+pub use mel::{LogMelExtractor, MelConfig, MelFilterbank};
+pub use opus::OpusDecoder;
+pub use resample::StreamingResampler;

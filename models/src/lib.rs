@@ -1,0 +1,34 @@
+//! # musearch-models
+//!
+//! Everything between an audio file and tag probabilities:
+//!
+//! * [`audio`]: the musicnn-compatible front-end. Decoding (symphonia, plus libopus for Opus),
+//!   down-mix to mono, resampling to 16 kHz (rubato), the log-mel spectrogram (rustfft) and
+//!   3-second patches, all streaming so that a long file never sits in memory as PCM.
+//! * [`checkpoint`]: a pure-Rust reader of TensorFlow checkpoints (tensor bundles), the format
+//!   of musicnn's pretrained weights.
+//! * [`manifest`]: the description stored with every model (tags, front-end, source, licence).
+//! * `nets` (feature `torch`): musicnn and its VGG baseline in libtorch, loaded from musicnn's
+//!   pretrained checkpoints.
+//! * [`npy`]: reading and writing NumPy `.npy` arrays, the exchange format with the
+//!   reference implementations.
+//! * [`plot`]: heat-map pictures of spectrograms.
+//! * [`store`]: where model weights live (`$MUSEARCH_HOME`).
+//! * `torch_runtime` (feature `torch`): device choice (`cpu`, `cuda:N`, `auto`) and a report of
+//!   what libtorch can do here (CUDA, cuDNN, threads).
+//! * [`tags`]: the tag vocabularies of the pretrained taggers.
+//!
+//! The `torch` feature adds the networks (libtorch through `tch`). The front-end never needs it,
+//! so crates that only read an index can depend on this crate without libtorch.
+
+pub mod audio;
+pub mod checkpoint;
+pub mod manifest;
+#[cfg(feature = "torch")]
+pub mod nets;
+pub mod npy;
+pub mod plot;
+pub mod store;
+pub mod tags;
+#[cfg(feature = "torch")]
+pub mod torch_runtime;

@@ -1,0 +1,69 @@
+//! `musearch`: the command-line tool. Each subcommand lives in its own module under
+//! `commands/` and only wires flags to the library crates.
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+
+/// Semantic music search: tag audio with a CNN, search it with words.
+#[derive(Debug, Parser)]
+#[command(name = "musearch", version, about, long_about = None)]
+struct Cli {
+    /// More log output (-v info, -vv debug, -vvv trace). `RUST_LOG` overrides it.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Compute the log-mel spectrogram the taggers see, as a picture and/or a .npy array.
+    Mel(commands::mel::Args),
+    /// Benchmarks that print figures (see docs/BENCHMARKS.md).
+    #[command(subcommand)]
+    Bench(commands::bench::BenchCommand),
+    /// Check the installation: libtorch, CUDA, the model store.
+    Doctor(commands::doctor::Args),
+    /// Manage the model store: import musicnn's pretrained taggers, list models.
+    #[command(subcommand)]
+    Models(commands::models::ModelsCommand),
+    /// Tag audio files with a pretrained tagger from the model store.
+    Tag(commands::tag::Args),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let result = match cli.command {
+        Command::Mel(args) => commands::mel::run(args),
+        Command::Bench(cmd) => commands::bench::run(cmd),
+        Command::Doctor(args) => commands::doctor::run(args),
+        Command::Models(cmd) => commands::models::run(cmd),
+        Command::Tag(args) => commands::tag::run(args),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    // symphonia reports every skipped byte of junk; musearch's own errors say what matters.
+    let default = match verbose {
+        0 => "warn,symphonia=off",
+        1 => "info,symphonia=error",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
