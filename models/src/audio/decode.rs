@@ -10,7 +10,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use symphonia::core::audio::SampleBuffer;
+use symphonia::core::audio::{AudioBufferRef, SampleBuffer};
 use symphonia::core::codecs::{CodecRegistry, Decoder, DecoderOptions, CODEC_TYPE_AAC, CODEC_TYPE_NULL};
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::{FormatOptions, FormatReader};
@@ -354,19 +354,32 @@ impl AudioDecoder {
             if channels == 0 {
                 return Err(AudioError::InvalidStream { path: self.path.clone(), reason: "zero channels".into() });
             }
-            let needed = (frames * channels) as u64;
-            let buf = match &mut self.sample_buf {
-                Some(buf) if buf.capacity() as u64 >= needed => buf,
-                slot => slot.insert(SampleBuffer::new(decoded.capacity().max(frames) as u64, spec)),
-            };
-            buf.copy_interleaved_ref(decoded);
-            let samples = buf.samples();
             let start = out.len();
-            if channels == 1 {
-                out.extend_from_slice(samples);
+            let scale = 1.0 / channels as f32;
+            if let AudioBufferRef::F32(buf) = &decoded {
+                // Most lossy decoders (MP3, Vorbis, AAC, Opus) give planar f32: mix straight from it.
+                let planes = buf.planes();
+                let planes = planes.planes();
+                match planes {
+                    [mono] => out.extend_from_slice(&mono[..frames]),
+                    [left, right] => {
+                        out.extend(left[..frames].iter().zip(&right[..frames]).map(|(l, r)| (l + r) * 0.5))
+                    }
+                    _ => out.extend((0..frames).map(|i| planes.iter().map(|p| p[i]).sum::<f32>() * scale)),
+                }
             } else {
-                let scale = 1.0 / channels as f32;
-                out.extend(samples.chunks_exact(channels).map(|frame| frame.iter().sum::<f32>() * scale));
+                let needed = (frames * channels) as u64;
+                let buf = match &mut self.sample_buf {
+                    Some(buf) if buf.capacity() as u64 >= needed => buf,
+                    slot => slot.insert(SampleBuffer::new(decoded.capacity().max(frames) as u64, spec)),
+                };
+                buf.copy_interleaved_ref(decoded);
+                let samples = buf.samples();
+                if channels == 1 {
+                    out.extend_from_slice(samples);
+                } else {
+                    out.extend(samples.chunks_exact(channels).map(|frame| frame.iter().sum::<f32>() * scale));
+                }
             }
             if self.info.channels == 0 {
                 // Some containers (MP4/AAC) only reveal the channel count once decoding starts.
