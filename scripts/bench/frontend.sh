@@ -21,7 +21,7 @@ done
 out="$(mktemp -d)"
 # Files both sides can open: libsndfile reads no MP4, so .m4a is left out of the comparison.
 mapfile -t files < <(for p in "$@"; do
-  if [ -d "$p" ]; then find "$p" -type f \( -iname '*.ogg' -o -iname '*.opus' -o -iname '*.flac' -o -iname '*.wav' -o -iname '*.mp3' \); else echo "$p"; fi
+  if [ -d "$p" ]; then find -L "$p" -type f \( -iname '*.ogg' -o -iname '*.opus' -o -iname '*.flac' -o -iname '*.wav' -o -iname '*.mp3' \); else echo "$p"; fi
 done | sort)
 echo "${#files[@]} files; musearch first, then librosa, each on CPU 0" >&2
 taskset -c 0 "$repo/target/release/musearch" bench frontend --json "${files[@]}" > "$out/musearch.json"

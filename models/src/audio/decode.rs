@@ -19,6 +19,7 @@ use symphonia::core::meta::{MetadataOptions, MetadataRevision, StandardTagKey};
 use symphonia::core::probe::Hint;
 
 use super::error::AudioError;
+use super::guard;
 use super::opus::OpusDecoder;
 
 /// Stop after this many consecutive undecodable packets: the stream is not audio any more.
@@ -163,8 +164,9 @@ impl AudioDecoder {
             hint.with_extension(ext);
         }
         let format_opts = FormatOptions { enable_gapless: true, ..Default::default() };
-        let mut probed = symphonia::default::get_probe()
-            .format(&hint, mss, &format_opts, &MetadataOptions::default())
+        let probe = || symphonia::default::get_probe().format(&hint, mss, &format_opts, &MetadataOptions::default());
+        let mut probed = guard::contain(probe)
+            .map_err(|panic| AudioError::Corrupt { path: path.to_owned(), reason: format!("container reader failed: {panic}") })?
             .map_err(|err| AudioError::UnsupportedFormat {
                 path: path.to_owned(),
                 reason: match err {
@@ -294,7 +296,9 @@ impl AudioDecoder {
             if self.finished {
                 return Ok(false);
             }
-            let packet = match self.format.next_packet() {
+            let next = guard::contain(|| self.format.next_packet());
+            let next = next.map_err(|panic| self.fail(format!("container reader failed: {panic}")))?;
+            let packet = match next {
                 Ok(packet) => packet,
                 Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
                     return self.finish();
@@ -319,7 +323,10 @@ impl AudioDecoder {
             if packet.track_id() != self.track_id {
                 continue;
             }
-            let decoded = match self.decoder.decode(&packet) {
+            let decoder = &mut self.decoder;
+            let decoded = guard::contain(|| decoder.decode(&packet).map(|_| ()));
+            let decoded = decoded.map_err(|panic| self.fail(format!("decoder failed: {panic}")))?;
+            let decoded = match decoded.map(|()| self.decoder.last_decoded()) {
                 Ok(decoded) => decoded,
                 Err(SymphoniaError::DecodeError(reason)) => {
                     self.decode_errors += 1;
@@ -401,6 +408,12 @@ impl AudioDecoder {
             self.decoded_frames += frames as u64;
             return Ok(true);
         }
+    }
+
+    /// Stops decoding after a contained panic: the reader's state can no longer be trusted.
+    fn fail(&mut self, reason: String) -> AudioError {
+        self.finished = true;
+        AudioError::Corrupt { path: self.path.clone(), reason }
     }
 
     /// End of stream: check that something was decoded and that it is as long as declared.

@@ -9,6 +9,7 @@
 pub mod decode;
 pub mod error;
 pub mod frontend;
+mod guard;
 pub mod mel;
 mod mp4;
 pub mod opus;

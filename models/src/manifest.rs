@@ -1,0 +1,123 @@
+//! The manifest that travels with every model in the model store ([`crate::store`]).
+//!
+//! `musearch models import-musicnn` writes, for each of musicnn's pretrained taggers (Pons &
+//! Serra, "musicnn: pre-trained convolutional neural networks for music audio tagging", 2019),
+//! a directory `<store>/<name>/` holding `model.safetensors` (the tch parameters), the licence
+//! notice of the source, and `manifest.json`, this structure: what network it is, which tags its
+//! outputs are, which front-end it expects, where the weights came from and under which licence.
+//! A reader needs no libtorch to learn the tag list or the front-end parameters.
+
+use serde::{Deserialize, Serialize};
+
+use crate::tags::Vocabulary;
+
+/// The file name of a model's manifest in its store directory.
+pub const MANIFEST_FILE: &str = "manifest.json";
+/// The file name of a model's weights in its store directory.
+pub const WEIGHTS_FILE: &str = "model.safetensors";
+/// The current manifest format.
+pub const MANIFEST_FORMAT: u32 = 1;
+
+/// Everything musearch records about one stored model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelManifest {
+    /// The manifest format ([`MANIFEST_FORMAT`]).
+    pub format: u32,
+    /// The model name, also its directory in the store (e.g. `MTT_musicnn`).
+    pub name: String,
+    /// The network architecture: `musicnn` or `vgg`.
+    pub architecture: String,
+    /// The tag vocabulary of the outputs.
+    pub vocabulary: Vocabulary,
+    /// The tags of the output units, in order, original spelling.
+    pub tags: Vec<String>,
+    /// The weights file, relative to the model directory.
+    pub weights: String,
+    /// The audio embedding the network exposes.
+    pub embedding: EmbeddingInfo,
+    /// The front-end the network was trained with.
+    pub frontend: FrontendParams,
+    /// Where the weights came from.
+    pub source: SourceInfo,
+    /// The licence of the weights and architecture.
+    pub licence: LicenceInfo,
+    /// The test ROC-AUC its authors published (on the model's own data set, MTT or MSD), when
+    /// known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_roc_auc: Option<f64>,
+}
+
+/// The embedding layer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmbeddingInfo {
+    /// Which layer (e.g. `penultimate: batch-normalised dense layer`).
+    pub layer: String,
+    /// Its size.
+    pub dim: usize,
+}
+
+/// Front-end parameters (musicnn's `configuration.py` and `extractor.py`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FrontendParams {
+    /// Sample rate in Hz (16000).
+    pub sample_rate: u32,
+    /// FFT size (512).
+    pub n_fft: usize,
+    /// Hop length in samples (256).
+    pub hop_length: usize,
+    /// Mel bands (96).
+    pub n_mels: usize,
+    /// Mel scale and filter normalisation (`slaney`, librosa's defaults).
+    pub mel: String,
+    /// The compression applied to the mel power spectrogram.
+    pub log: String,
+    /// Whether musicnn's extractor rounds the mel spectrogram to float16 before the log.
+    pub float16_before_log: bool,
+    /// Frames per input patch (187, 3 s).
+    pub patch_frames: usize,
+}
+
+impl FrontendParams {
+    /// musicnn's front-end.
+    pub fn musicnn() -> Self {
+        FrontendParams {
+            sample_rate: 16_000,
+            n_fft: 512,
+            hop_length: 256,
+            n_mels: 96,
+            mel: "slaney".into(),
+            log: "log10(1 + 10000 x)".into(),
+            float16_before_log: true,
+            patch_frames: 187,
+        }
+    }
+}
+
+/// Provenance of the weights.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceInfo {
+    /// The package (e.g. `musicnn 0.1.0 (PyPI)`).
+    pub package: String,
+    /// Where it was taken from (the wheel file or directory).
+    pub location: String,
+    /// The checkpoint inside the package (e.g. `musicnn/MTT_musicnn/`).
+    pub checkpoint: String,
+    /// CRC-32C of each checkpoint file read, as `file: 0x…`.
+    pub checksums: Vec<String>,
+}
+
+/// A licence and its notice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenceInfo {
+    /// SPDX identifier (`ISC`).
+    pub spdx: String,
+    /// The notice file next to the manifest.
+    pub notice_file: String,
+    /// The citation the authors ask for.
+    pub citation: String,
+}
+
+/// The citation of musicnn.
+pub const MUSICNN_CITATION: &str =
+    "Jordi Pons and Xavier Serra, \"musicnn: pre-trained convolutional \
+neural networks for music audio tagging\", ISMIR late-breaking/demo, 2019";

@@ -1,0 +1,830 @@
+//! The tagging networks, in libtorch through `tch` (feature `torch`).
+//!
+//! * [`musicnn`]: musicnn, the musically motivated CNN of Pons & Serra, "musicnn: pre-trained
+//!   convolutional neural networks for music audio tagging" (ISMIR late-breaking demo, 2019):
+//!   timbral and temporal convolutions, dense mid-end with residual connections, mean/max
+//!   temporal pooling and a dense back-end.
+//! * [`vgg`]: the VGG-like baseline released with it: five 3×3 convolution blocks with
+//!   max pooling and one dense output layer.
+//!
+//! Both are built to reproduce the `models.py` of the `musicnn` wheel (ISC licence, see
+//! `models/LICENSE-musicnn.md`) in inference mode: batch normalisation uses its moving
+//! statistics with TensorFlow's epsilon (0.001), dropout is the identity, and TensorFlow's
+//! `'same'` padding is applied explicitly (asymmetric for even kernels). A [`Tagger`] loads the
+//! pretrained weights from musicnn's TensorFlow checkpoints with the pure-Rust reader of
+//! [`crate::checkpoint`], or from a safetensors file written by [`Tagger::save_safetensors`].
+//!
+//! Input: a batch of log-mel patches `(N, 187, 96)` (frames × mel bands, see [`crate::audio`]).
+//! Output: tag probabilities `(N, 50)` and the penultimate layer as an audio embedding.
+
+pub mod musicnn;
+pub mod vgg;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use tch::nn;
+pub use tch::{Device, Kind, Tensor};
+
+use crate::checkpoint::{CheckpointError, DType, TfBundle};
+use crate::tags::Vocabulary;
+
+/// TensorFlow's default batch-normalisation epsilon (`tf.compat.v1.layers.batch_normalization`).
+pub const TF_BATCH_NORM_EPSILON: f64 = 1e-3;
+
+/// Number of mel bands the networks take.
+pub const N_MELS: i64 = 96;
+
+/// Number of frames in one input patch (3 s at 16 kHz with hop 256).
+pub const PATCH_FRAMES: i64 = 187;
+
+/// Errors building, loading or running a network.
+#[derive(Debug, thiserror::Error)]
+pub enum NetError {
+    /// The checkpoint could not be read.
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    /// Variables the network needs are absent from the checkpoint.
+    #[error("{source_name}: checkpoint does not fit {model}: missing variables {names:?}")]
+    MissingVariables {
+        /// The checkpoint.
+        source_name: String,
+        /// The network it was loaded into.
+        model: String,
+        /// The absent variable names.
+        names: Vec<String>,
+    },
+    /// The checkpoint holds variables the network does not have.
+    #[error("{source_name}: checkpoint does not fit {model}: unexpected variables {names:?}")]
+    UnexpectedVariables {
+        /// The checkpoint.
+        source_name: String,
+        /// The network it was loaded into.
+        model: String,
+        /// The variable names the network does not know.
+        names: Vec<String>,
+    },
+    /// A variable has another shape than the network's.
+    #[error("{source_name}: checkpoint does not fit {model}: variable {name:?} has shape {found:?}, expected {expected:?}")]
+    ShapeMismatch {
+        /// The checkpoint.
+        source_name: String,
+        /// The network it was loaded into.
+        model: String,
+        /// The variable.
+        name: String,
+        /// Its shape in the network (checkpoint layout).
+        expected: Vec<usize>,
+        /// Its shape in the checkpoint.
+        found: Vec<usize>,
+    },
+    /// A variable is not stored as 32-bit floats.
+    #[error("{source_name}: variable {name:?} has dtype {dtype}, expected float32")]
+    WrongDtype {
+        /// The checkpoint.
+        source_name: String,
+        /// The variable.
+        name: String,
+        /// Its dtype.
+        dtype: String,
+    },
+    /// The input batch does not have the shape the network takes.
+    #[error("bad input for {model}: {what}")]
+    BadInput {
+        /// The network.
+        model: String,
+        /// What is wrong.
+        what: String,
+    },
+    /// An error from libtorch (loading or saving a file, a failed operation).
+    #[error("libtorch: {0}")]
+    Torch(#[from] tch::TchError),
+}
+
+/// The two architectures of the musicnn release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Architecture {
+    /// The musically motivated CNN ([`musicnn::Musicnn`]).
+    Musicnn,
+    /// The VGG-like baseline ([`vgg::Vgg`]).
+    Vgg,
+}
+
+/// The four pretrained models of the `musicnn` wheel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PretrainedModel {
+    /// musicnn trained on MagnaTagATune (published test ROC-AUC 0.9067).
+    MttMusicnn,
+    /// VGG baseline trained on MagnaTagATune (published test ROC-AUC 0.9030).
+    MttVgg,
+    /// musicnn trained on the Million Song Dataset.
+    MsdMusicnn,
+    /// VGG baseline trained on the Million Song Dataset.
+    MsdVgg,
+}
+
+impl PretrainedModel {
+    /// All four, in the order of the wheel's documentation.
+    pub const ALL: [PretrainedModel; 4] = [
+        PretrainedModel::MttMusicnn,
+        PretrainedModel::MttVgg,
+        PretrainedModel::MsdMusicnn,
+        PretrainedModel::MsdVgg,
+    ];
+
+    /// The name musicnn uses, which is also the checkpoint directory in the wheel
+    /// (`MTT_musicnn`, `MTT_vgg`, `MSD_musicnn`, `MSD_vgg`).
+    pub fn name(self) -> &'static str {
+        match self {
+            PretrainedModel::MttMusicnn => "MTT_musicnn",
+            PretrainedModel::MttVgg => "MTT_vgg",
+            PretrainedModel::MsdMusicnn => "MSD_musicnn",
+            PretrainedModel::MsdVgg => "MSD_vgg",
+        }
+    }
+
+    /// The model of a musicnn name (case-insensitive), `None` if unknown.
+    pub fn from_name(name: &str) -> Option<PretrainedModel> {
+        Self::ALL
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(name))
+    }
+
+    /// The network architecture.
+    pub fn architecture(self) -> Architecture {
+        match self {
+            PretrainedModel::MttMusicnn | PretrainedModel::MsdMusicnn => Architecture::Musicnn,
+            PretrainedModel::MttVgg | PretrainedModel::MsdVgg => Architecture::Vgg,
+        }
+    }
+
+    /// The tag vocabulary of its outputs.
+    pub fn vocabulary(self) -> Vocabulary {
+        match self {
+            PretrainedModel::MttMusicnn | PretrainedModel::MttVgg => Vocabulary::MagnaTagATune,
+            PretrainedModel::MsdMusicnn | PretrainedModel::MsdVgg => Vocabulary::MillionSong,
+        }
+    }
+}
+
+impl std::fmt::Display for PretrainedModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a forward pass returns.
+#[derive(Debug)]
+pub struct TaggerOutput {
+    /// Tag probabilities (sigmoid of the logits), `(N, 50)`.
+    pub probabilities: Tensor,
+    /// The logits, `(N, 50)`.
+    pub logits: Tensor,
+    /// The penultimate layer, `(N, D)`: musicnn's batch-normalised 200-unit dense layer, or the
+    /// VGG's flattened last pooling (256 values). An audio embedding for similarity search.
+    pub embedding: Tensor,
+}
+
+/// How a checkpoint variable's layout maps to the tch parameter's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Same shape and order.
+    Same,
+    /// A 2-D convolution kernel: TensorFlow's `[kh, kw, in, out]` (HWIO) to torch's OIHW.
+    Conv2d,
+    /// A 2-D kernel spanning the whole input width with one input channel, `[k, w, 1, out]`,
+    /// used as a 1-D convolution over `w` channels: to torch's `[out, w, k]`.
+    Conv1dFromFullWidth,
+    /// A dense kernel: TensorFlow's `[in, out]` to torch's `[out, in]`.
+    Dense,
+}
+
+impl Layout {
+    /// Converts a tensor in checkpoint layout to the torch layout.
+    fn apply(self, t: &Tensor) -> Tensor {
+        match self {
+            Layout::Same => t.shallow_clone(),
+            Layout::Conv2d => t.permute([3, 2, 0, 1]),
+            Layout::Conv1dFromFullWidth => t.squeeze_dim(2).permute([2, 1, 0]),
+            Layout::Dense => t.transpose(0, 1),
+        }
+    }
+}
+
+/// One network parameter and the checkpoint variable it comes from.
+#[derive(Debug)]
+pub struct VarSpec {
+    /// The variable name in musicnn's TensorFlow checkpoint (e.g. `conv2d/kernel`).
+    pub tf_name: String,
+    /// Its shape in the checkpoint.
+    pub tf_shape: Vec<usize>,
+    /// The tch parameter it fills (its name in the [`nn::VarStore`]).
+    pub tch_name: String,
+    /// The layout conversion.
+    pub layout: Layout,
+    /// The parameter.
+    tensor: Tensor,
+}
+
+/// The parameters of a network as they are created, with their checkpoint names.
+#[derive(Debug, Default)]
+pub struct VarSpecs {
+    specs: Vec<VarSpec>,
+}
+
+impl VarSpecs {
+    /// Creates a non-trainable parameter at `path/name` and records its source variable.
+    fn add(
+        &mut self,
+        path: &nn::Path,
+        name: &str,
+        shape: &[i64],
+        tf_name: String,
+        tf_shape: &[i64],
+        layout: Layout,
+    ) -> Tensor {
+        let tensor = path.zeros_no_train(name, shape);
+        self.specs.push(VarSpec {
+            tf_name,
+            tf_shape: tf_shape.iter().map(|&d| d as usize).collect(),
+            tch_name: path.path(name),
+            layout,
+            tensor: tensor.shallow_clone(),
+        });
+        tensor
+    }
+
+    /// All recorded parameters.
+    pub fn iter(&self) -> impl Iterator<Item = &VarSpec> {
+        self.specs.iter()
+    }
+}
+
+/// Whether a checkpoint variable is optimiser state (Adam moments and power accumulators, the
+/// step counter) rather than part of the network.
+pub fn is_optimizer_variable(name: &str) -> bool {
+    name.ends_with("/Adam")
+        || name.ends_with("/Adam_1")
+        || matches!(name, "beta1_power" | "beta2_power" | "global_step")
+}
+
+/// Fills the parameters of `specs` from a TensorFlow checkpoint.
+///
+/// Refuses a checkpoint with a missing or an extra network variable (optimiser state is ignored,
+/// though its checksums are verified too), with a variable of another shape or dtype, or with a
+/// corrupted tensor; nothing is copied unless everything fits.
+fn load_tf_bundle(specs: &VarSpecs, bundle: &TfBundle, model: &str) -> Result<(), NetError> {
+    let source_name = bundle.index_path().display().to_string();
+    let in_checkpoint: BTreeSet<&str> = bundle
+        .names()
+        .filter(|n| !is_optimizer_variable(n))
+        .collect();
+    let in_network: BTreeSet<&str> = specs.iter().map(|s| s.tf_name.as_str()).collect();
+    let missing: Vec<String> = in_network
+        .difference(&in_checkpoint)
+        .map(|s| s.to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(NetError::MissingVariables {
+            source_name,
+            model: model.to_string(),
+            names: missing,
+        });
+    }
+    let extra: Vec<String> = in_checkpoint
+        .difference(&in_network)
+        .map(|s| s.to_string())
+        .collect();
+    if !extra.is_empty() {
+        return Err(NetError::UnexpectedVariables {
+            source_name,
+            model: model.to_string(),
+            names: extra,
+        });
+    }
+    for spec in specs.iter() {
+        let info = bundle.info(&spec.tf_name).expect("checked above");
+        if info.shape != spec.tf_shape {
+            return Err(NetError::ShapeMismatch {
+                source_name,
+                model: model.to_string(),
+                name: spec.tf_name.clone(),
+                expected: spec.tf_shape.clone(),
+                found: info.shape.clone(),
+            });
+        }
+    }
+    // The optimiser state is not loaded, but a checkpoint with any corrupted byte is refused.
+    for name in bundle.names().filter(|n| is_optimizer_variable(n)) {
+        bundle.raw_bytes(name)?;
+    }
+    let mut converted = Vec::with_capacity(specs.specs.len());
+    for spec in specs.iter() {
+        let data = bundle.tensor(&spec.tf_name)?;
+        if data.dtype != DType::Float {
+            return Err(NetError::WrongDtype {
+                source_name,
+                name: spec.tf_name.clone(),
+                dtype: format!("{:?}", data.dtype),
+            });
+        }
+        let shape: Vec<i64> = data.shape.iter().map(|&d| d as i64).collect();
+        let t = Tensor::from_slice(&data.values).reshape(shape.as_slice());
+        converted.push(spec.layout.apply(&t).contiguous());
+    }
+    tch::no_grad(|| {
+        for (spec, t) in specs.iter().zip(&converted) {
+            let mut target = spec.tensor.shallow_clone();
+            debug_assert_eq!(target.size(), t.size(), "{}", spec.tch_name);
+            target.copy_(t);
+        }
+    });
+    Ok(())
+}
+
+/// Fills the parameters of `specs` from tensors named as in the [`nn::VarStore`] (a safetensors
+/// file written by [`Tagger::save_safetensors`]), with the same checks as [`load_tf_bundle`].
+fn load_named_tensors(
+    specs: &VarSpecs,
+    named: Vec<(String, Tensor)>,
+    source_name: &str,
+    model: &str,
+) -> Result<(), NetError> {
+    let by_name: std::collections::BTreeMap<String, Tensor> = named.into_iter().collect();
+    let in_file: BTreeSet<&str> = by_name.keys().map(String::as_str).collect();
+    let in_network: BTreeSet<&str> = specs.iter().map(|s| s.tch_name.as_str()).collect();
+    let missing: Vec<String> = in_network
+        .difference(&in_file)
+        .map(|s| s.to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(NetError::MissingVariables {
+            source_name: source_name.to_string(),
+            model: model.to_string(),
+            names: missing,
+        });
+    }
+    let extra: Vec<String> = in_file
+        .difference(&in_network)
+        .map(|s| s.to_string())
+        .collect();
+    if !extra.is_empty() {
+        return Err(NetError::UnexpectedVariables {
+            source_name: source_name.to_string(),
+            model: model.to_string(),
+            names: extra,
+        });
+    }
+    for spec in specs.iter() {
+        let t = &by_name[&spec.tch_name];
+        if t.kind() != Kind::Float {
+            return Err(NetError::WrongDtype {
+                source_name: source_name.to_string(),
+                name: spec.tch_name.clone(),
+                dtype: format!("{:?}", t.kind()),
+            });
+        }
+        if t.size() != spec.tensor.size() {
+            let dims = |v: Vec<i64>| v.into_iter().map(|d| d as usize).collect();
+            return Err(NetError::ShapeMismatch {
+                source_name: source_name.to_string(),
+                model: model.to_string(),
+                name: spec.tch_name.clone(),
+                expected: dims(spec.tensor.size()),
+                found: dims(t.size()),
+            });
+        }
+    }
+    tch::no_grad(|| {
+        for spec in specs.iter() {
+            spec.tensor.shallow_clone().copy_(&by_name[&spec.tch_name]);
+        }
+    });
+    Ok(())
+}
+
+/// Batch normalisation in inference mode: `gamma · (x − mean) / √(var + ε) + beta` over
+/// dimension 1, with TensorFlow's parameter names (`gamma`, `beta`, `moving_mean`,
+/// `moving_variance`).
+#[derive(Debug)]
+pub struct BatchNorm {
+    gamma: Tensor,
+    beta: Tensor,
+    mean: Tensor,
+    var: Tensor,
+}
+
+impl BatchNorm {
+    /// Creates the parameters for `channels` channels, filled from TF layer `tf_layer`.
+    fn new(path: nn::Path, tf_layer: &str, channels: i64, specs: &mut VarSpecs) -> BatchNorm {
+        let mut param = |name: &str, tf: &str| {
+            specs.add(
+                &path,
+                name,
+                &[channels],
+                format!("{tf_layer}/{tf}"),
+                &[channels],
+                Layout::Same,
+            )
+        };
+        BatchNorm {
+            gamma: param("gamma", "gamma"),
+            beta: param("beta", "beta"),
+            mean: param("moving_mean", "moving_mean"),
+            var: param("moving_variance", "moving_variance"),
+        }
+    }
+
+    /// Normalises `x` (channels on dimension 1, any rank ≥ 2).
+    fn forward(&self, x: &Tensor) -> Tensor {
+        let mut shape = vec![1i64; x.dim()];
+        shape[1] = -1;
+        let scale = &self.gamma * (&self.var + TF_BATCH_NORM_EPSILON).rsqrt();
+        let shift = &self.beta - &self.mean * &scale;
+        x * scale.view(shape.as_slice()) + shift.view(shape.as_slice())
+    }
+}
+
+/// A 2-D convolution with bias, weights from a TF `conv2d` layer (kernel HWIO).
+#[derive(Debug)]
+struct Conv2d {
+    weight: Tensor,
+    bias: Tensor,
+}
+
+impl Conv2d {
+    fn new(
+        path: nn::Path,
+        tf_layer: &str,
+        kernel: [i64; 2],
+        in_channels: i64,
+        out_channels: i64,
+        specs: &mut VarSpecs,
+    ) -> Conv2d {
+        let [kh, kw] = kernel;
+        Conv2d {
+            weight: specs.add(
+                &path,
+                "weight",
+                &[out_channels, in_channels, kh, kw],
+                format!("{tf_layer}/kernel"),
+                &[kh, kw, in_channels, out_channels],
+                Layout::Conv2d,
+            ),
+            bias: specs.add(
+                &path,
+                "bias",
+                &[out_channels],
+                format!("{tf_layer}/bias"),
+                &[out_channels],
+                Layout::Same,
+            ),
+        }
+    }
+
+    /// Valid (unpadded) convolution, stride 1.
+    fn forward(&self, x: &Tensor) -> Tensor {
+        conv_fp32(x, &self.weight, &self.bias)
+    }
+}
+
+/// An unpadded, stride-1 convolution (1-D or 2-D, from the weight's rank) in full float32
+/// precision. libtorch lets cuDNN use TF32 tensor cores for convolutions by default on recent
+/// GPUs, which would cost the fidelity to TensorFlow's float32 results; this call forbids it.
+fn conv_fp32(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Tensor {
+    let spatial = weight.dim() - 2;
+    let ones = vec![1i64; spatial];
+    let zeros = vec![0i64; spatial];
+    x.internal_convolution(
+        weight,
+        Some(bias),
+        ones.as_slice(),
+        zeros.as_slice(),
+        ones.as_slice(),
+        false,
+        zeros.as_slice(),
+        1,
+        false,
+        false,
+        true,
+        false,
+    )
+}
+
+/// A dense layer with bias, weights from a TF `dense` layer (kernel `[in, out]`).
+#[derive(Debug)]
+struct Dense {
+    weight: Tensor,
+    bias: Tensor,
+}
+
+impl Dense {
+    fn new(
+        path: nn::Path,
+        tf_layer: &str,
+        inputs: i64,
+        outputs: i64,
+        specs: &mut VarSpecs,
+    ) -> Dense {
+        Dense {
+            weight: specs.add(
+                &path,
+                "weight",
+                &[outputs, inputs],
+                format!("{tf_layer}/kernel"),
+                &[inputs, outputs],
+                Layout::Dense,
+            ),
+            bias: specs.add(
+                &path,
+                "bias",
+                &[outputs],
+                format!("{tf_layer}/bias"),
+                &[outputs],
+                Layout::Same,
+            ),
+        }
+    }
+
+    fn forward(&self, x: &Tensor) -> Tensor {
+        x.linear(&self.weight, Some(&self.bias))
+    }
+}
+
+/// TensorFlow's `'same'` padding for stride 1: `(before, after)` with the odd element after.
+pub fn tf_same_padding(kernel: i64) -> (i64, i64) {
+    let total = kernel - 1;
+    (total / 2, total - total / 2)
+}
+
+/// The names TensorFlow gives unnamed layers of one kind, in creation order: `base`, `base_1`,
+/// `base_2` …
+struct LayerNames {
+    base: &'static str,
+    count: usize,
+}
+
+impl LayerNames {
+    fn new(base: &'static str) -> Self {
+        LayerNames { base, count: 0 }
+    }
+
+    /// The name of the next layer created.
+    fn next(&mut self) -> String {
+        let name = if self.count == 0 {
+            self.base.to_string()
+        } else {
+            format!("{}_{}", self.base, self.count)
+        };
+        self.count += 1;
+        name
+    }
+}
+
+/// A network of the musicnn release.
+#[derive(Debug)]
+enum Net {
+    Musicnn(musicnn::Musicnn),
+    Vgg(vgg::Vgg),
+}
+
+/// A pretrained tagger: one of musicnn's four models with its weights, ready for inference.
+///
+/// ```no_run
+/// use musearch_models::nets::{PretrainedModel, Tagger};
+/// let tagger = Tagger::from_tf_checkpoint(
+///     PretrainedModel::MttMusicnn,
+///     std::path::Path::new("musicnn/MTT_musicnn"),
+///     tch::Device::Cpu,
+/// )?;
+/// let patches = tch::Tensor::zeros([4, 187, 96], (tch::Kind::Float, tch::Device::Cpu));
+/// let out = tagger.forward(&patches)?;
+/// assert_eq!(out.probabilities.size(), [4, 50]);
+/// # Ok::<(), musearch_models::nets::NetError>(())
+/// ```
+#[derive(Debug)]
+pub struct Tagger {
+    model: PretrainedModel,
+    vs: nn::VarStore,
+    specs: VarSpecs,
+    net: Net,
+}
+
+impl Tagger {
+    /// Builds `model` with all parameters zero on `device` (load weights next).
+    pub fn new(model: PretrainedModel, device: Device) -> Tagger {
+        let vs = nn::VarStore::new(device);
+        let mut specs = VarSpecs::default();
+        let classes = model.vocabulary().tags().len() as i64;
+        let net = match model.architecture() {
+            Architecture::Musicnn => Net::Musicnn(musicnn::Musicnn::new(
+                vs.root(),
+                musicnn::MusicnnConfig::default(),
+                classes,
+                &mut specs,
+            )),
+            Architecture::Vgg => Net::Vgg(vgg::Vgg::new(
+                vs.root(),
+                vgg::VggConfig::default(),
+                classes,
+                &mut specs,
+            )),
+        };
+        Tagger {
+            model,
+            vs,
+            specs,
+            net,
+        }
+    }
+
+    /// Builds `model` on `device` and loads its weights from the TensorFlow checkpoint with
+    /// prefix (or directory) `checkpoint`, e.g. the wheel's `musicnn/MTT_musicnn`.
+    ///
+    /// Fails if a variable is missing, extra, of another shape, or corrupted.
+    pub fn from_tf_checkpoint(
+        model: PretrainedModel,
+        checkpoint: &Path,
+        device: Device,
+    ) -> Result<Tagger, NetError> {
+        let bundle = TfBundle::open(checkpoint)?;
+        Self::from_tf_bundle(model, &bundle, device)
+    }
+
+    /// Like [`Tagger::from_tf_checkpoint`], from an already opened bundle.
+    pub fn from_tf_bundle(
+        model: PretrainedModel,
+        bundle: &TfBundle,
+        device: Device,
+    ) -> Result<Tagger, NetError> {
+        let tagger = Tagger::new(model, device);
+        load_tf_bundle(&tagger.specs, bundle, model.name())?;
+        Ok(tagger)
+    }
+
+    /// Builds `model` on `device` and loads weights saved by [`Tagger::save_safetensors`].
+    ///
+    /// The file must hold exactly the network's parameters, with the same shapes, as float32.
+    pub fn from_safetensors(
+        model: PretrainedModel,
+        path: &Path,
+        device: Device,
+    ) -> Result<Tagger, NetError> {
+        let tagger = Tagger::new(model, device);
+        let named = Tensor::read_safetensors(path)?;
+        load_named_tensors(
+            &tagger.specs,
+            named,
+            &path.display().to_string(),
+            model.name(),
+        )?;
+        Ok(tagger)
+    }
+
+    /// Saves the weights (torch layout, the names of [`Tagger::parameters`]) as safetensors.
+    pub fn save_safetensors(&self, path: &Path) -> Result<(), NetError> {
+        self.vs.save(path)?;
+        Ok(())
+    }
+
+    /// Which pretrained model this is.
+    pub fn model(&self) -> PretrainedModel {
+        self.model
+    }
+
+    /// The device the weights live on.
+    pub fn device(&self) -> Device {
+        self.vs.device()
+    }
+
+    /// The tags of the output units, in order.
+    pub fn tags(&self) -> &'static [&'static str] {
+        self.model.vocabulary().tags()
+    }
+
+    /// The size of the embedding ([`TaggerOutput::embedding`]).
+    pub fn embedding_dim(&self) -> i64 {
+        match &self.net {
+            Net::Musicnn(n) => n.embedding_dim(),
+            Net::Vgg(n) => n.embedding_dim(),
+        }
+    }
+
+    /// Every parameter with its checkpoint variable and layout.
+    pub fn parameters(&self) -> impl Iterator<Item = &VarSpec> {
+        self.specs.iter()
+    }
+
+    /// Runs a batch of log-mel patches `(N, frames, 96)` (float32, any device: moved to the
+    /// model's) through the network in inference mode.
+    ///
+    /// musicnn takes any number of frames ≥ 1; the VGG takes exactly 187.
+    pub fn forward(&self, patches: &Tensor) -> Result<TaggerOutput, NetError> {
+        let size = patches.size();
+        let bad = |what: String| NetError::BadInput {
+            model: self.model.name().to_string(),
+            what,
+        };
+        if size.len() != 3 || size[2] != N_MELS || size[1] < 1 {
+            return Err(bad(format!(
+                "expected a batch of log-mel patches (N, frames, {N_MELS}), got {size:?}"
+            )));
+        }
+        if matches!(self.net, Net::Vgg(_)) && size[1] != PATCH_FRAMES {
+            return Err(bad(format!(
+                "the VGG takes patches of exactly {PATCH_FRAMES} frames, got {}",
+                size[1]
+            )));
+        }
+        let x = patches.to_device(self.device()).to_kind(Kind::Float);
+        Ok(tch::no_grad(|| match &self.net {
+            Net::Musicnn(n) => n.forward(&x),
+            Net::Vgg(n) => n.forward(&x),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_padding_matches_tensorflow() {
+        assert_eq!(tf_same_padding(128), (63, 64));
+        assert_eq!(tf_same_padding(64), (31, 32));
+        assert_eq!(tf_same_padding(32), (15, 16));
+        assert_eq!(tf_same_padding(3), (1, 1));
+        assert_eq!(tf_same_padding(1), (0, 0));
+    }
+
+    #[test]
+    fn model_names() {
+        for m in PretrainedModel::ALL {
+            assert_eq!(PretrainedModel::from_name(m.name()), Some(m));
+        }
+        assert_eq!(
+            PretrainedModel::from_name("mtt_musicnn"),
+            Some(PretrainedModel::MttMusicnn)
+        );
+        assert_eq!(PretrainedModel::from_name("MSD_musicnn_big"), None);
+    }
+
+    #[test]
+    fn layouts() {
+        let hwio = Tensor::arange(2 * 3 * 4 * 5, (Kind::Float, Device::Cpu)).view([2, 3, 4, 5]);
+        let oihw = Layout::Conv2d.apply(&hwio);
+        assert_eq!(oihw.size(), [5, 4, 2, 3]);
+        // element [o=1, i=2, h=1, w=0] is hwio[1, 0, 2, 1]
+        assert_eq!(
+            oihw.double_value(&[1, 2, 1, 0]),
+            hwio.double_value(&[1, 0, 2, 1])
+        );
+        let full = Tensor::arange(7 * 6 * 4, (Kind::Float, Device::Cpu)).view([7, 6, 1, 4]);
+        let oik = Layout::Conv1dFromFullWidth.apply(&full);
+        assert_eq!(oik.size(), [4, 6, 7]);
+        assert_eq!(
+            oik.double_value(&[3, 5, 2]),
+            full.double_value(&[2, 5, 0, 3])
+        );
+        let dense = Tensor::arange(6, (Kind::Float, Device::Cpu)).view([2, 3]);
+        assert_eq!(Layout::Dense.apply(&dense).size(), [3, 2]);
+    }
+
+    #[test]
+    fn batch_norm_uses_moving_statistics() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let mut specs = VarSpecs::default();
+        let bn = BatchNorm::new(vs.root(), "bn", 2, &mut specs);
+        tch::no_grad(|| {
+            bn.gamma
+                .shallow_clone()
+                .copy_(&Tensor::from_slice(&[2.0f32, 1.0]));
+            bn.beta
+                .shallow_clone()
+                .copy_(&Tensor::from_slice(&[0.5f32, 0.0]));
+            bn.mean
+                .shallow_clone()
+                .copy_(&Tensor::from_slice(&[1.0f32, -1.0]));
+            bn.var
+                .shallow_clone()
+                .copy_(&Tensor::from_slice(&[4.0f32, 0.0]));
+        });
+        let x = Tensor::from_slice(&[3.0f32, 1.0]).view([1, 2]);
+        let y = bn.forward(&x);
+        let expect0 = 2.0 * (3.0 - 1.0) / (4.0f64 + 1e-3).sqrt() + 0.5;
+        let expect1 = (1.0 + 1.0) / (1e-3f64).sqrt();
+        assert!((y.double_value(&[0, 0]) - expect0).abs() < 1e-5);
+        assert!((y.double_value(&[0, 1]) - expect1).abs() < 1e-3);
+        let names: Vec<&str> = specs.iter().map(|s| s.tf_name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "bn/gamma",
+                "bn/beta",
+                "bn/moving_mean",
+                "bn/moving_variance"
+            ]
+        );
+    }
+}
