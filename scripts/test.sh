@@ -26,6 +26,10 @@ scripts/setup-libtorch.sh >/dev/null
 # shellcheck source=scripts/env.sh
 source scripts/env.sh
 
+step "set-up: test assets (the musicnn wheel's checkpoints, from PyPI)"
+export MUSEARCH_MUSICNN_WHEEL_DIR="${MUSEARCH_MUSICNN_WHEEL_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/musearch/musicnn-0.1.0}"
+PYTHON="$MUSEARCH_VENV/bin/python" scripts/fetch-musicnn-wheel.sh "$MUSEARCH_MUSICNN_WHEEL_DIR" >/dev/null
+
 step "cargo fmt --all -- --check"
 cargo fmt --all -- --check
 

@@ -10,7 +10,9 @@ fn musearch() -> Command {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/audio").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/audio")
+        .join(name)
 }
 
 #[test]
@@ -25,7 +27,11 @@ fn mel_writes_npy_png_and_json_summary() {
         .arg(fixture("real_48k_stereo.opus"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["stream"]["codec"], "opus");
     assert_eq!(summary["stream"]["sample_rate"], 48000);
@@ -36,10 +42,17 @@ fn mel_writes_npy_png_and_json_summary() {
     assert_eq!(shape, vec![251, 96]);
     assert!(data.iter().all(|v| v.is_finite() && *v >= 0.0));
     // The same array as the librosa reference for this clip, within the resampled-input bound.
-    let (_, reference) =
-        read_npy_f32(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/reference/frontend/real_48k_stereo.opus.logmel.npy"))
-            .unwrap();
-    let mean = data.iter().zip(&reference).map(|(a, b)| (a - b).abs() as f64).sum::<f64>() / data.len() as f64;
+    let (_, reference) = read_npy_f32(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/reference/frontend/real_48k_stereo.opus.logmel.npy"),
+    )
+    .unwrap();
+    let mean = data
+        .iter()
+        .zip(&reference)
+        .map(|(a, b)| (a - b).abs() as f64)
+        .sum::<f64>()
+        / data.len() as f64;
     assert!(mean < 0.01, "mean |diff| vs librosa {mean}");
 
     let png_bytes = std::fs::read(&png).unwrap();
@@ -56,14 +69,23 @@ fn mel_on_a_bad_file_fails_with_a_clear_message() {
     let out = musearch().arg("mel").arg(&bad).output().unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("truncated.flac") && stderr.contains("truncated"), "stderr: {stderr}");
+    assert!(
+        stderr.contains("truncated.flac") && stderr.contains("truncated"),
+        "stderr: {stderr}"
+    );
     assert!(!stderr.contains("panicked"), "stderr: {stderr}");
 }
 
 #[test]
 fn mel_on_a_missing_file_fails_with_a_clear_message() {
-    let out = musearch().args(["mel", "/nonexistent/song.mp3"]).output().unwrap();
+    let out = musearch()
+        .args(["mel", "/nonexistent/song.mp3"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("/nonexistent/song.mp3") && stderr.contains("cannot read"), "stderr: {stderr}");
+    assert!(
+        stderr.contains("/nonexistent/song.mp3") && stderr.contains("cannot read"),
+        "stderr: {stderr}"
+    );
 }

@@ -38,7 +38,14 @@ pub enum NpyError {
 fn header_bytes(shape: &[usize], total_len: Option<usize>) -> Vec<u8> {
     let dims = match shape {
         [n] => format!("({n},)"),
-        _ => format!("({})", shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")),
+        _ => format!(
+            "({})",
+            shape
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     };
     let dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {dims}, }}");
     let unpadded = MAGIC.len() + 2 + 2 + dict.len() + 1;
@@ -59,10 +66,16 @@ pub fn write_npy_f32(path: &Path, shape: &[usize], data: &[f32]) -> Result<(), N
     if expected != data.len() {
         return Err(NpyError::Format {
             path: path.to_owned(),
-            reason: format!("shape {shape:?} holds {expected} values, got {}", data.len()),
+            reason: format!(
+                "shape {shape:?} holds {expected} values, got {}",
+                data.len()
+            ),
         });
     }
-    let io = |source| NpyError::Io { path: path.to_owned(), source };
+    let io = |source| NpyError::Io {
+        path: path.to_owned(),
+        source,
+    };
     let mut w = BufWriter::new(File::create(path).map_err(io)?);
     w.write_all(&header_bytes(shape, None)).map_err(io)?;
     for v in data {
@@ -73,21 +86,37 @@ pub fn write_npy_f32(path: &Path, shape: &[usize], data: &[f32]) -> Result<(), N
 
 /// Reads a `.npy` file of `<f4` or `<f8` values in C order; returns its shape and values as `f32`.
 pub fn read_npy_f32(path: &Path) -> Result<(Vec<usize>, Vec<f32>), NpyError> {
-    let io = |source| NpyError::Io { path: path.to_owned(), source };
-    let bad = |reason: &str| NpyError::Format { path: path.to_owned(), reason: reason.to_string() };
+    let io = |source| NpyError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let bad = |reason: &str| NpyError::Format {
+        path: path.to_owned(),
+        reason: reason.to_string(),
+    };
     let mut bytes = Vec::new();
-    File::open(path).map_err(io)?.read_to_end(&mut bytes).map_err(io)?;
+    File::open(path)
+        .map_err(io)?
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
     if bytes.len() < 10 || &bytes[..6] != MAGIC {
         return Err(bad("missing NumPy magic"));
     }
     let (header_len, header_start) = match bytes[6] {
         1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
-        2 | 3 if bytes.len() >= 12 => (u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize, 12),
+        2 | 3 if bytes.len() >= 12 => (
+            u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize,
+            12,
+        ),
         v => return Err(bad(&format!("unsupported format version {v}"))),
     };
     let data_start = header_start + header_len;
-    let header = std::str::from_utf8(bytes.get(header_start..data_start).ok_or_else(|| bad("truncated header"))?)
-        .map_err(|_| bad("header is not text"))?;
+    let header = std::str::from_utf8(
+        bytes
+            .get(header_start..data_start)
+            .ok_or_else(|| bad("truncated header"))?,
+    )
+    .map_err(|_| bad("header is not text"))?;
     let field = |key: &str| -> Option<&str> {
         let at = header.find(&format!("'{key}'"))? + key.len() + 2;
         Some(header[at..].trim_start_matches([':', ' ']))
@@ -98,7 +127,9 @@ pub fn read_npy_f32(path: &Path) -> Result<(Vec<usize>, Vec<f32>), NpyError> {
     } else if descr.starts_with("'<f8'") {
         8
     } else {
-        return Err(bad("only little-endian float32/float64 arrays are supported"));
+        return Err(bad(
+            "only little-endian float32/float64 arrays are supported",
+        ));
     };
     let fortran_order = field("fortran_order").is_some_and(|v| v.starts_with("True"));
     let shape_text = field("shape").ok_or_else(|| bad("no shape"))?;
@@ -112,12 +143,22 @@ pub fn read_npy_f32(path: &Path) -> Result<(Vec<usize>, Vec<f32>), NpyError> {
     let count: usize = shape.iter().product();
     let payload = &bytes[data_start..];
     if payload.len() != count * width {
-        return Err(bad(&format!("expected {} data bytes for shape {shape:?}, found {}", count * width, payload.len())));
+        return Err(bad(&format!(
+            "expected {} data bytes for shape {shape:?}, found {}",
+            count * width,
+            payload.len()
+        )));
     }
     let values: Vec<f32> = if width == 4 {
-        payload.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect()
+        payload
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+            .collect()
     } else {
-        payload.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap()) as f32).collect()
+        payload
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().unwrap()) as f32)
+            .collect()
     };
     if fortran_order && shape.len() > 1 {
         return Ok((shape.clone(), fortran_to_c_order(&shape, &values)));
@@ -162,17 +203,35 @@ pub struct NpyWriter {
 impl NpyWriter {
     /// Creates `path` for rows of `row_len` values.
     pub fn create(path: &Path, row_len: usize) -> Result<Self, NpyError> {
-        let io = |source| NpyError::Io { path: path.to_owned(), source };
+        let io = |source| NpyError::Io {
+            path: path.to_owned(),
+            source,
+        };
         let mut file = BufWriter::new(File::create(path).map_err(io)?);
-        file.write_all(&header_bytes(&[0, row_len], Some(STREAMING_HEADER_LEN))).map_err(io)?;
-        Ok(NpyWriter { path: path.to_owned(), file, row_len, rows: 0 })
+        file.write_all(&header_bytes(&[0, row_len], Some(STREAMING_HEADER_LEN)))
+            .map_err(io)?;
+        Ok(NpyWriter {
+            path: path.to_owned(),
+            file,
+            row_len,
+            rows: 0,
+        })
     }
 
     /// Appends one row; it must have `row_len` values.
     pub fn write_row(&mut self, row: &[f32]) -> Result<(), NpyError> {
-        assert_eq!(row.len(), self.row_len, "row length must match the writer's");
+        assert_eq!(
+            row.len(),
+            self.row_len,
+            "row length must match the writer's"
+        );
         for v in row {
-            self.file.write_all(&v.to_le_bytes()).map_err(|source| NpyError::Io { path: self.path.clone(), source })?;
+            self.file
+                .write_all(&v.to_le_bytes())
+                .map_err(|source| NpyError::Io {
+                    path: self.path.clone(),
+                    source,
+                })?;
         }
         self.rows += 1;
         Ok(())
@@ -180,7 +239,10 @@ impl NpyWriter {
 
     /// Writes the final shape into the header and closes the file. Returns the row count.
     pub fn finish(mut self) -> Result<usize, NpyError> {
-        let io = |source| NpyError::Io { path: self.path.clone(), source };
+        let io = |source| NpyError::Io {
+            path: self.path.clone(),
+            source,
+        };
         let header = header_bytes(&[self.rows, self.row_len], Some(STREAMING_HEADER_LEN));
         self.file.flush().map_err(io)?;
         let file = self.file.get_mut();
@@ -228,7 +290,10 @@ mod tests {
             bytes.extend_from_slice(&v.to_le_bytes());
         }
         std::fs::write(&p, bytes).unwrap();
-        assert_eq!(read_npy_f32(&p).unwrap(), (vec![2, 3], vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]));
+        assert_eq!(
+            read_npy_f32(&p).unwrap(),
+            (vec![2, 3], vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
+        );
     }
 
     #[test]

@@ -35,7 +35,14 @@ pub struct ColumnPooler {
 impl ColumnPooler {
     /// A pooler for columns of `n_rows` values, keeping at most `max_cols` (≥ 2) columns.
     pub fn new(n_rows: usize, max_cols: usize) -> Self {
-        ColumnPooler { n_rows, max_cols: max_cols.max(2), pool: 1, cols: Vec::new(), acc: vec![0.0; n_rows], acc_count: 0 }
+        ColumnPooler {
+            n_rows,
+            max_cols: max_cols.max(2),
+            pool: 1,
+            cols: Vec::new(),
+            acc: vec![0.0; n_rows],
+            acc_count: 0,
+        }
     }
 
     /// Adds one column (`n_rows` values).
@@ -50,7 +57,11 @@ impl ColumnPooler {
                 self.cols = self
                     .cols
                     .chunks(2)
-                    .map(|pair| (0..self.n_rows).map(|r| pair.iter().map(|c| c[r]).sum::<f32>() / pair.len() as f32).collect())
+                    .map(|pair| {
+                        (0..self.n_rows)
+                            .map(|r| pair.iter().map(|c| c[r]).sum::<f32>() / pair.len() as f32)
+                            .collect()
+                    })
                     .collect();
                 self.pool *= 2;
             }
@@ -82,8 +93,16 @@ impl ColumnPooler {
 ///
 /// Values are mapped linearly from the data's minimum to its maximum. Each column is
 /// `px_per_col` pixels wide and each row `px_per_row` pixels high.
-pub fn heatmap_png(path: &Path, cols: &[Vec<f32>], px_per_col: u32, px_per_row: u32) -> Result<(), PlotError> {
-    let err = |reason: String| PlotError { path: path.to_owned(), reason };
+pub fn heatmap_png(
+    path: &Path,
+    cols: &[Vec<f32>],
+    px_per_col: u32,
+    px_per_row: u32,
+) -> Result<(), PlotError> {
+    let err = |reason: String| PlotError {
+        path: path.to_owned(),
+        reason,
+    };
     let n_rows = cols.first().map_or(0, Vec::len);
     if cols.is_empty() || n_rows == 0 {
         return Err(err("nothing to draw".into()));
@@ -92,7 +111,9 @@ pub fn heatmap_png(path: &Path, cols: &[Vec<f32>], px_per_col: u32, px_per_row: 
         .iter()
         .flatten()
         .filter(|v| v.is_finite())
-        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
     let (lo, hi) = if lo < hi { (lo, hi) } else { (lo, lo + 1.0) };
     let (w, h) = (cols.len() as u32 * px_per_col, n_rows as u32 * px_per_row);
     let root = BitMapBackend::new(path, (w, h)).into_drawing_area();
@@ -101,8 +122,11 @@ pub fn heatmap_png(path: &Path, cols: &[Vec<f32>], px_per_col: u32, px_per_row: 
             let color = ViridisRGB::get_color_normalized(v, lo, hi);
             let x0 = x as i32 * px_per_col as i32;
             let y0 = (n_rows - 1 - r) as i32 * px_per_row as i32;
-            root.draw(&Rectangle::new([(x0, y0), (x0 + px_per_col as i32, y0 + px_per_row as i32)], color.filled()))
-                .map_err(|e| err(e.to_string()))?;
+            root.draw(&Rectangle::new(
+                [(x0, y0), (x0 + px_per_col as i32, y0 + px_per_row as i32)],
+                color.filled(),
+            ))
+            .map_err(|e| err(e.to_string()))?;
         }
     }
     root.present().map_err(|e| err(e.to_string()))
@@ -131,7 +155,9 @@ mod tests {
     fn draws_a_png() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.png");
-        let cols: Vec<Vec<f32>> = (0..10).map(|i| (0..4).map(|r| (i * r) as f32).collect()).collect();
+        let cols: Vec<Vec<f32>> = (0..10)
+            .map(|i| (0..4).map(|r| (i * r) as f32).collect())
+            .collect();
         heatmap_png(&path, &cols, 2, 3).unwrap();
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(&bytes[1..4], b"PNG");

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use musearch_models::audio::{self, AudioDecoder, AudioError, PATCH_FRAMES};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/audio").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/audio")
+        .join(name)
 }
 
 /// Runs the whole front-end on `name` and returns its error, checking that the error names the file.
@@ -15,28 +17,43 @@ fn error_of(name: &str) -> AudioError {
     let err = audio::log_mel_file(&path).expect_err(&format!("{name} should fail"));
     assert_eq!(err.path(), path, "error must name the file");
     let message = err.to_string();
-    assert!(message.contains(path.to_str().unwrap()), "message should name the file: {message}");
+    assert!(
+        message.contains(path.to_str().unwrap()),
+        "message should name the file: {message}"
+    );
     err
 }
 
 #[test]
 fn empty_file() {
-    assert!(matches!(error_of("bad/empty.mp3"), AudioError::Empty { .. }));
+    assert!(matches!(
+        error_of("bad/empty.mp3"),
+        AudioError::Empty { .. }
+    ));
 }
 
 #[test]
 fn garbage_bytes() {
-    assert!(matches!(error_of("bad/garbage.ogg"), AudioError::UnsupportedFormat { .. }));
+    assert!(matches!(
+        error_of("bad/garbage.ogg"),
+        AudioError::UnsupportedFormat { .. }
+    ));
 }
 
 #[test]
 fn text_file_with_audio_extension() {
-    assert!(matches!(error_of("bad/text.wav"), AudioError::UnsupportedFormat { .. }));
+    assert!(matches!(
+        error_of("bad/text.wav"),
+        AudioError::UnsupportedFormat { .. }
+    ));
 }
 
 #[test]
 fn unsupported_container() {
-    assert!(matches!(error_of("bad/unsupported_container.wma"), AudioError::UnsupportedFormat { .. }));
+    assert!(matches!(
+        error_of("bad/unsupported_container.wma"),
+        AudioError::UnsupportedFormat { .. }
+    ));
 }
 
 #[test]
@@ -47,7 +64,10 @@ fn unsupported_codec() {
 
 #[test]
 fn header_without_samples() {
-    assert!(matches!(error_of("bad/header_only.wav"), AudioError::NoSamples { .. }));
+    assert!(matches!(
+        error_of("bad/header_only.wav"),
+        AudioError::NoSamples { .. }
+    ));
 }
 
 #[test]
@@ -62,8 +82,15 @@ fn nan_and_infinite_samples() {
 fn truncated_flac_and_mp3() {
     for name in ["bad/truncated.flac", "bad/truncated.mp3"] {
         match error_of(name) {
-            AudioError::Truncated { decoded_secs, declared_secs, .. } => {
-                assert!(decoded_secs < declared_secs, "{name}: {decoded_secs} vs {declared_secs}")
+            AudioError::Truncated {
+                decoded_secs,
+                declared_secs,
+                ..
+            } => {
+                assert!(
+                    decoded_secs < declared_secs,
+                    "{name}: {decoded_secs} vs {declared_secs}"
+                )
             }
             other => panic!("{name}: unexpected {other}"),
         }
@@ -73,9 +100,15 @@ fn truncated_flac_and_mp3() {
 #[test]
 fn missing_file_and_directory() {
     let missing = fixture("no/such/file.ogg");
-    assert!(matches!(audio::log_mel_file(&missing), Err(AudioError::Io { .. })));
+    assert!(matches!(
+        audio::log_mel_file(&missing),
+        Err(AudioError::Io { .. })
+    ));
     let dir = fixture("bad");
-    assert!(matches!(audio::log_mel_file(&dir), Err(AudioError::Io { .. })));
+    assert!(matches!(
+        audio::log_mel_file(&dir),
+        Err(AudioError::Io { .. })
+    ));
 }
 
 #[test]
@@ -125,7 +158,14 @@ fn random_corruptions_never_panic() {
         state ^= state << 17;
         state
     };
-    for name in ["real_44k_stereo.mp3", "real_48k_stereo.ogg", "real_48k_stereo.opus", "real_44k_stereo.flac", "real_44k_stereo.m4a", "pcm_s24_48k.wav"] {
+    for name in [
+        "real_44k_stereo.mp3",
+        "real_48k_stereo.ogg",
+        "real_48k_stereo.opus",
+        "real_44k_stereo.flac",
+        "real_44k_stereo.m4a",
+        "pcm_s24_48k.wav",
+    ] {
         let original = std::fs::read(fixture(name)).unwrap();
         for _ in 0..8 {
             let mut bytes = original.clone();
@@ -139,4 +179,21 @@ fn random_corruptions_never_panic() {
                 .and_then(|d| audio::stream_log_mel_from(d, &mut |_| {}));
         }
     }
+}
+
+#[test]
+fn crafted_matroska_that_crashed_symphonia_is_contained() {
+    // Found by the fuzzer (scripts/fuzz.sh): an EBML size that overflows inside symphonia's
+    // Matroska reader. With overflow checks (debug and test builds) that is a panic in the
+    // dependency, which the decoder contains; either way the caller gets an error value.
+    let err = error_of("bad/fuzz_mkv_overflow.mka");
+    assert!(
+        matches!(
+            err,
+            AudioError::Corrupt { .. }
+                | AudioError::UnsupportedFormat { .. }
+                | AudioError::UnsupportedCodec { .. }
+        ),
+        "{err}"
+    );
 }

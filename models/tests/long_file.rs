@@ -55,8 +55,14 @@ fn ten_hour_file_streams_in_constant_memory() {
 
     assert_eq!(summary.source_frames, samples);
     assert_eq!(frames as u64, 1 + samples / 256);
-    assert_eq!(max_value, 0.0, "silence must give log10(1 + 0) = 0 everywhere");
+    assert_eq!(
+        max_value, 0.0,
+        "silence must give log10(1 + 0) = 0 everywhere"
+    );
     // 10 hours of PCM would be 2.2 GB as f32; the pipeline's buffers are a few MB.
-    assert!(grown_mib < 64.0, "peak memory grew by {grown_mib:.1} MiB while streaming");
+    assert!(
+        grown_mib < 64.0,
+        "peak memory grew by {grown_mib:.1} MiB while streaming"
+    );
     println!("10 h streamed: {frames} frames, peak memory grew {grown_mib:.1} MiB");
 }

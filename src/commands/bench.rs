@@ -34,7 +34,9 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
 }
 
 /// File extensions the benchmark picks up in folders.
-const AUDIO_EXTENSIONS: &[&str] = &["mp3", "ogg", "oga", "opus", "flac", "wav", "m4a", "mp4", "aac", "mka", "webm"];
+const AUDIO_EXTENSIONS: &[&str] = &[
+    "mp3", "ogg", "oga", "opus", "flac", "wav", "m4a", "mp4", "aac", "mka", "webm",
+];
 
 fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -133,9 +135,16 @@ fn frontend(args: FrontendArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
-    println!("{:<48} {:>8} {:>9} {:>11} {:>11}", "file", "codec", "audio s", "decode ×RT", "total ×RT");
+    println!(
+        "{:<48} {:>8} {:>9} {:>11} {:>11}",
+        "file", "codec", "audio s", "decode ×RT", "total ×RT"
+    );
     for t in &timings {
-        let name = t.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = t
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         println!(
             "{:<48} {:>8} {:>9.1} {:>11.0} {:>11.0}",
             truncate(&name, 48),

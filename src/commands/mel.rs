@@ -32,7 +32,10 @@ pub fn run(args: Args) -> Result<()> {
         Some(path) => Some(NpyWriter::create(path, N_MELS)?),
         None => None,
     };
-    let mut pooler = args.png.as_ref().map(|_| ColumnPooler::new(N_MELS, args.max_columns));
+    let mut pooler = args
+        .png
+        .as_ref()
+        .map(|_| ColumnPooler::new(N_MELS, args.max_columns));
     let mut write_error = None;
     let summary = audio::stream_log_mel(&args.file, &mut |frame| {
         if let Some(w) = npy.as_mut() {
@@ -80,7 +83,10 @@ pub fn run(args: Args) -> Result<()> {
             info.channels,
             summary.duration_secs()
         );
-        println!("  {} frames × {N_MELS} mel bands → {patches} patch(es) of {PATCH_FRAMES} frames", summary.mel_frames);
+        println!(
+            "  {} frames × {N_MELS} mel bands → {patches} patch(es) of {PATCH_FRAMES} frames",
+            summary.mel_frames
+        );
         if summary.decode_errors > 0 {
             println!("  {} undecodable packet(s) skipped", summary.decode_errors);
         }

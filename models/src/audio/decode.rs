@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use symphonia::core::audio::{AudioBufferRef, SampleBuffer};
-use symphonia::core::codecs::{CodecRegistry, Decoder, DecoderOptions, CODEC_TYPE_AAC, CODEC_TYPE_NULL};
+use symphonia::core::codecs::{
+    CodecRegistry, Decoder, DecoderOptions, CODEC_TYPE_AAC, CODEC_TYPE_NULL,
+};
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::{FormatOptions, FormatReader};
 use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
@@ -65,9 +67,9 @@ impl TrackMetadata {
                 StandardTagKey::AlbumArtist if self.artist.is_none() => &mut self.artist,
                 StandardTagKey::Album => &mut self.album,
                 StandardTagKey::Genre => &mut self.genre,
-                StandardTagKey::Date | StandardTagKey::ReleaseDate | StandardTagKey::OriginalDate => {
-                    &mut self.date
-                }
+                StandardTagKey::Date
+                | StandardTagKey::ReleaseDate
+                | StandardTagKey::OriginalDate => &mut self.date,
                 StandardTagKey::TrackNumber => &mut self.track_number,
                 _ => continue,
             };
@@ -98,7 +100,8 @@ pub struct StreamInfo {
 impl StreamInfo {
     /// Declared duration in seconds, when known.
     pub fn declared_secs(&self) -> Option<f64> {
-        self.declared_frames.map(|n| n as f64 / self.sample_rate as f64)
+        self.declared_frames
+            .map(|n| n as f64 / self.sample_rate as f64)
     }
 }
 
@@ -121,22 +124,35 @@ pub struct AudioDecoder {
 
 impl std::fmt::Debug for AudioDecoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AudioDecoder").field("path", &self.path).field("info", &self.info).finish()
+        f.debug_struct("AudioDecoder")
+            .field("path", &self.path)
+            .field("info", &self.info)
+            .finish()
     }
 }
 
 impl AudioDecoder {
     /// Opens `path`, probes its content and prepares a decoder for its first audio track.
     pub fn open(path: &Path) -> Result<Self, AudioError> {
-        let file = File::open(path).map_err(|source| AudioError::Io { path: path.to_owned(), source })?;
-        let meta = file.metadata().map_err(|source| AudioError::Io { path: path.to_owned(), source })?;
+        let file = File::open(path).map_err(|source| AudioError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let meta = file.metadata().map_err(|source| AudioError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
         if meta.is_dir() {
             return Err(AudioError::Io {
                 path: path.to_owned(),
                 source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "is a directory"),
             });
         }
-        let priming = || File::open(path).ok().and_then(|mut f| super::mp4::audio_priming(&mut f));
+        let priming = || {
+            File::open(path)
+                .ok()
+                .and_then(|mut f| super::mp4::audio_priming(&mut f))
+        };
         Self::from_source(path, Box::new(file), meta.len(), &priming)
     }
 
@@ -156,26 +172,43 @@ impl AudioDecoder {
         priming: &dyn Fn() -> Option<(u64, u32)>,
     ) -> Result<Self, AudioError> {
         if len == 0 {
-            return Err(AudioError::Empty { path: path.to_owned() });
+            return Err(AudioError::Empty {
+                path: path.to_owned(),
+            });
         }
         let mss = MediaSourceStream::new(source, MediaSourceStreamOptions::default());
         let mut hint = Hint::new();
         if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
             hint.with_extension(ext);
         }
-        let format_opts = FormatOptions { enable_gapless: true, ..Default::default() };
-        let probe = || symphonia::default::get_probe().format(&hint, mss, &format_opts, &MetadataOptions::default());
+        let format_opts = FormatOptions {
+            enable_gapless: true,
+            ..Default::default()
+        };
+        let probe = || {
+            symphonia::default::get_probe().format(
+                &hint,
+                mss,
+                &format_opts,
+                &MetadataOptions::default(),
+            )
+        };
         let mut probed = guard::contain(probe)
-            .map_err(|panic| AudioError::Corrupt { path: path.to_owned(), reason: format!("container reader failed: {panic}") })?
+            .map_err(|panic| AudioError::Corrupt {
+                path: path.to_owned(),
+                reason: format!("container reader failed: {panic}"),
+            })?
             .map_err(|err| AudioError::UnsupportedFormat {
                 path: path.to_owned(),
                 reason: match err {
                     SymphoniaError::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                        "no known audio container or stream was recognised in its content".to_string()
+                        "no known audio container or stream was recognised in its content"
+                            .to_string()
                     }
                     SymphoniaError::IoError(e) => format!("read error while probing: {e}"),
                     SymphoniaError::Unsupported(_) => {
-                        "no known audio container or stream was recognised in its content".to_string()
+                        "no known audio container or stream was recognised in its content"
+                            .to_string()
                     }
                     other => other.to_string(),
                 },
@@ -193,16 +226,26 @@ impl AudioDecoder {
         let track = format
             .tracks()
             .iter()
-            .find(|t| t.codec_params.codec != CODEC_TYPE_NULL && t.codec_params.sample_rate.is_some())
-            .or_else(|| format.tracks().iter().find(|t| t.codec_params.codec != CODEC_TYPE_NULL))
+            .find(|t| {
+                t.codec_params.codec != CODEC_TYPE_NULL && t.codec_params.sample_rate.is_some()
+            })
+            .or_else(|| {
+                format
+                    .tracks()
+                    .iter()
+                    .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
+            })
             .ok_or_else(|| {
                 if format.tracks().is_empty() {
-                    AudioError::NoAudioTrack { path: path.to_owned() }
+                    AudioError::NoAudioTrack {
+                        path: path.to_owned(),
+                    }
                 } else {
                     // The container has tracks, but in codecs symphonia does not even name.
                     AudioError::UnsupportedCodec {
                         path: path.to_owned(),
-                        codec: "not one musearch can decode (the container does not even name it)".into(),
+                        codec: "not one musearch can decode (the container does not even name it)"
+                            .into(),
                     }
                 }
             })?;
@@ -213,22 +256,29 @@ impl AudioDecoder {
             .get_codec(params.codec)
             .map(|d| d.short_name.to_string())
             .unwrap_or_else(|| format!("{:?}", params.codec));
-        let decoder = codec_registry().make(&params, &DecoderOptions::default()).map_err(|err| match err {
-            SymphoniaError::Unsupported(what) => AudioError::UnsupportedCodec {
-                path: path.to_owned(),
-                codec: if codec_registry().get_codec(params.codec).is_some() {
-                    what.to_string()
-                } else {
-                    format!("{codec} ({what})")
+        let decoder = codec_registry()
+            .make(&params, &DecoderOptions::default())
+            .map_err(|err| match err {
+                SymphoniaError::Unsupported(what) => AudioError::UnsupportedCodec {
+                    path: path.to_owned(),
+                    codec: if codec_registry().get_codec(params.codec).is_some() {
+                        what.to_string()
+                    } else {
+                        format!("{codec} ({what})")
+                    },
                 },
-            },
-            other => AudioError::Corrupt { path: path.to_owned(), reason: other.to_string() },
-        })?;
+                other => AudioError::Corrupt {
+                    path: path.to_owned(),
+                    reason: other.to_string(),
+                },
+            })?;
 
-        let sample_rate = params.sample_rate.ok_or_else(|| AudioError::InvalidStream {
-            path: path.to_owned(),
-            reason: "no sample rate".into(),
-        })?;
+        let sample_rate = params
+            .sample_rate
+            .ok_or_else(|| AudioError::InvalidStream {
+                path: path.to_owned(),
+                reason: "no sample rate".into(),
+            })?;
         if !SAMPLE_RATE_RANGE.contains(&sample_rate) {
             return Err(AudioError::InvalidStream {
                 path: path.to_owned(),
@@ -297,10 +347,13 @@ impl AudioDecoder {
                 return Ok(false);
             }
             let next = guard::contain(|| self.format.next_packet());
-            let next = next.map_err(|panic| self.fail(format!("container reader failed: {panic}")))?;
+            let next =
+                next.map_err(|panic| self.fail(format!("container reader failed: {panic}")))?;
             let packet = match next {
                 Ok(packet) => packet,
-                Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                Err(SymphoniaError::IoError(e))
+                    if e.kind() == std::io::ErrorKind::UnexpectedEof =>
+                {
                     return self.finish();
                 }
                 Err(SymphoniaError::ResetRequired) => {
@@ -308,7 +361,10 @@ impl AudioDecoder {
                     continue;
                 }
                 Err(SymphoniaError::IoError(source)) => {
-                    return Err(AudioError::Io { path: self.path.clone(), source })
+                    return Err(AudioError::Io {
+                        path: self.path.clone(),
+                        source,
+                    })
                 }
                 Err(err) => {
                     // The container broke down mid-stream. What was decoded is kept only if the
@@ -317,7 +373,10 @@ impl AudioDecoder {
                         tracing::warn!(path = %self.path.display(), "stream ends with a container error: {err}");
                         return self.finish();
                     }
-                    return Err(AudioError::Corrupt { path: self.path.clone(), reason: err.to_string() });
+                    return Err(AudioError::Corrupt {
+                        path: self.path.clone(),
+                        reason: err.to_string(),
+                    });
                 }
             };
             if packet.track_id() != self.track_id {
@@ -340,7 +399,9 @@ impl AudioDecoder {
                     }
                     continue;
                 }
-                Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                Err(SymphoniaError::IoError(e))
+                    if e.kind() == std::io::ErrorKind::UnexpectedEof =>
+                {
                     return self.finish();
                 }
                 Err(SymphoniaError::ResetRequired) => {
@@ -348,9 +409,17 @@ impl AudioDecoder {
                     continue;
                 }
                 Err(SymphoniaError::Unsupported(what)) => {
-                    return Err(AudioError::UnsupportedCodec { path: self.path.clone(), codec: what.to_string() })
+                    return Err(AudioError::UnsupportedCodec {
+                        path: self.path.clone(),
+                        codec: what.to_string(),
+                    })
                 }
-                Err(err) => return Err(AudioError::Corrupt { path: self.path.clone(), reason: err.to_string() }),
+                Err(err) => {
+                    return Err(AudioError::Corrupt {
+                        path: self.path.clone(),
+                        reason: err.to_string(),
+                    })
+                }
             };
             let spec = *decoded.spec();
             let frames = decoded.frames();
@@ -359,7 +428,10 @@ impl AudioDecoder {
             }
             let channels = spec.channels.count();
             if channels == 0 {
-                return Err(AudioError::InvalidStream { path: self.path.clone(), reason: "zero channels".into() });
+                return Err(AudioError::InvalidStream {
+                    path: self.path.clone(),
+                    reason: "zero channels".into(),
+                });
             }
             let start = out.len();
             let scale = 1.0 / channels as f32;
@@ -369,23 +441,35 @@ impl AudioDecoder {
                 let planes = planes.planes();
                 match planes {
                     [mono] => out.extend_from_slice(&mono[..frames]),
-                    [left, right] => {
-                        out.extend(left[..frames].iter().zip(&right[..frames]).map(|(l, r)| (l + r) * 0.5))
-                    }
-                    _ => out.extend((0..frames).map(|i| planes.iter().map(|p| p[i]).sum::<f32>() * scale)),
+                    [left, right] => out.extend(
+                        left[..frames]
+                            .iter()
+                            .zip(&right[..frames])
+                            .map(|(l, r)| (l + r) * 0.5),
+                    ),
+                    _ => out.extend(
+                        (0..frames).map(|i| planes.iter().map(|p| p[i]).sum::<f32>() * scale),
+                    ),
                 }
             } else {
                 let needed = (frames * channels) as u64;
                 let buf = match &mut self.sample_buf {
                     Some(buf) if buf.capacity() as u64 >= needed => buf,
-                    slot => slot.insert(SampleBuffer::new(decoded.capacity().max(frames) as u64, spec)),
+                    slot => slot.insert(SampleBuffer::new(
+                        decoded.capacity().max(frames) as u64,
+                        spec,
+                    )),
                 };
                 buf.copy_interleaved_ref(decoded);
                 let samples = buf.samples();
                 if channels == 1 {
                     out.extend_from_slice(samples);
                 } else {
-                    out.extend(samples.chunks_exact(channels).map(|frame| frame.iter().sum::<f32>() * scale));
+                    out.extend(
+                        samples
+                            .chunks_exact(channels)
+                            .map(|frame| frame.iter().sum::<f32>() * scale),
+                    );
                 }
             }
             if self.info.channels == 0 {
@@ -402,7 +486,8 @@ impl AudioDecoder {
             if let Some(bad) = out[start..].iter().position(|s| !s.is_finite()) {
                 return Err(AudioError::NonFiniteSamples {
                     path: self.path.clone(),
-                    seconds: (self.decoded_frames + bad as u64) as f64 / self.info.sample_rate as f64,
+                    seconds: (self.decoded_frames + bad as u64) as f64
+                        / self.info.sample_rate as f64,
                 });
             }
             self.decoded_frames += frames as u64;
@@ -413,7 +498,10 @@ impl AudioDecoder {
     /// Stops decoding after a contained panic: the reader's state can no longer be trusted.
     fn fail(&mut self, reason: String) -> AudioError {
         self.finished = true;
-        AudioError::Corrupt { path: self.path.clone(), reason }
+        AudioError::Corrupt {
+            path: self.path.clone(),
+            reason,
+        }
     }
 
     /// End of stream: check that something was decoded and that it is as long as declared.
@@ -423,10 +511,15 @@ impl AudioDecoder {
             return Err(if self.decode_errors > 0 {
                 AudioError::Corrupt {
                     path: self.path.clone(),
-                    reason: format!("none of its {} audio packets could be decoded", self.decode_errors),
+                    reason: format!(
+                        "none of its {} audio packets could be decoded",
+                        self.decode_errors
+                    ),
                 }
             } else {
-                AudioError::NoSamples { path: self.path.clone() }
+                AudioError::NoSamples {
+                    path: self.path.clone(),
+                }
             });
         }
         if let Some(declared) = self.info.declared_frames {

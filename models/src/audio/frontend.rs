@@ -19,7 +19,13 @@ fn musicnn_filterbank() -> Arc<MelFilterbank> {
     static FB: OnceLock<Arc<MelFilterbank>> = OnceLock::new();
     FB.get_or_init(|| {
         let c = MelConfig::musicnn();
-        Arc::new(MelFilterbank::slaney(c.sample_rate, c.n_fft, c.n_mels, 0.0, c.sample_rate as f64 / 2.0))
+        Arc::new(MelFilterbank::slaney(
+            c.sample_rate,
+            c.n_fft,
+            c.n_mels,
+            0.0,
+            c.sample_rate as f64 / 2.0,
+        ))
     })
     .clone()
 }
@@ -50,7 +56,10 @@ impl FileSummary {
 ///
 /// Memory stays constant whatever the file's length: samples flow through in packet-sized
 /// pieces and only the frame being computed is buffered.
-pub fn stream_log_mel(path: &Path, on_frame: &mut dyn FnMut(&[f32])) -> Result<FileSummary, AudioError> {
+pub fn stream_log_mel(
+    path: &Path,
+    on_frame: &mut dyn FnMut(&[f32]),
+) -> Result<FileSummary, AudioError> {
     stream_log_mel_from(AudioDecoder::open(path)?, on_frame)
 }
 
@@ -62,7 +71,10 @@ pub fn stream_log_mel_from(
     let path = decoder.path().to_owned();
     let path = path.as_path();
     let rate = decoder.info().sample_rate;
-    let resample_err = |reason: String| AudioError::Resample { path: path.to_owned(), reason };
+    let resample_err = |reason: String| AudioError::Resample {
+        path: path.to_owned(),
+        reason,
+    };
     let mut resampler = StreamingResampler::new(rate, SAMPLE_RATE).map_err(resample_err)?;
     let mut mel = LogMelExtractor::with_filterbank(MelConfig::musicnn(), musicnn_filterbank());
     let mut pcm = Vec::with_capacity(16_384);
@@ -90,8 +102,12 @@ pub fn stream_log_mel_from(
 /// This holds the whole signal in memory; use [`stream_log_mel`] for long files.
 pub fn decode_16k(path: &Path) -> Result<(Vec<f32>, StreamInfo), AudioError> {
     let mut decoder = AudioDecoder::open(path)?;
-    let resample_err = |reason: String| AudioError::Resample { path: path.to_owned(), reason };
-    let mut resampler = StreamingResampler::new(decoder.info().sample_rate, SAMPLE_RATE).map_err(resample_err)?;
+    let resample_err = |reason: String| AudioError::Resample {
+        path: path.to_owned(),
+        reason,
+    };
+    let mut resampler =
+        StreamingResampler::new(decoder.info().sample_rate, SAMPLE_RATE).map_err(resample_err)?;
     let mut pcm = Vec::new();
     let mut out = Vec::new();
     while decoder.next_mono(&mut pcm)? {
@@ -156,7 +172,13 @@ impl LogMel {
 pub fn log_mel_file(path: &Path) -> Result<(LogMel, FileSummary), AudioError> {
     let mut data = Vec::new();
     let summary = stream_log_mel(path, &mut |frame| data.extend_from_slice(frame))?;
-    Ok((LogMel { n_frames: summary.mel_frames, data }, summary))
+    Ok((
+        LogMel {
+            n_frames: summary.mel_frames,
+            data,
+        },
+        summary,
+    ))
 }
 
 #[cfg(test)]
@@ -166,7 +188,10 @@ mod tests {
     #[test]
     fn long_spectrogram_drops_the_partial_patch() {
         let n_frames = PATCH_FRAMES * 2 + 50;
-        let mel = LogMel { n_frames, data: (0..n_frames * N_MELS).map(|i| i as f32).collect() };
+        let mel = LogMel {
+            n_frames,
+            data: (0..n_frames * N_MELS).map(|i| i as f32).collect(),
+        };
         let patches = mel.patches();
         assert_eq!(mel.n_patches(), 2);
         assert_eq!(patches.len(), 2 * PATCH_FRAMES * N_MELS);
@@ -176,11 +201,17 @@ mod tests {
     #[test]
     fn short_spectrogram_is_repeat_padded() {
         let n_frames = 70;
-        let mel = LogMel { n_frames, data: (0..n_frames * N_MELS).map(|i| i as f32).collect() };
+        let mel = LogMel {
+            n_frames,
+            data: (0..n_frames * N_MELS).map(|i| i as f32).collect(),
+        };
         let patches = mel.patches();
         assert_eq!(patches.len(), PATCH_FRAMES * N_MELS);
         for f in 0..PATCH_FRAMES {
-            assert_eq!(&patches[f * N_MELS..(f + 1) * N_MELS], mel.frame(f % n_frames));
+            assert_eq!(
+                &patches[f * N_MELS..(f + 1) * N_MELS],
+                mel.frame(f % n_frames)
+            );
         }
     }
 }

@@ -60,7 +60,9 @@ impl MelFilterbank {
     /// that every filter has the same area.
     pub fn slaney(sample_rate: u32, n_fft: usize, n_mels: usize, fmin: f64, fmax: f64) -> Self {
         let n_bins = n_fft / 2 + 1;
-        let fft_freqs: Vec<f64> = (0..n_bins).map(|k| k as f64 * sample_rate as f64 / n_fft as f64).collect();
+        let fft_freqs: Vec<f64> = (0..n_bins)
+            .map(|k| k as f64 * sample_rate as f64 / n_fft as f64)
+            .collect();
         let (mel_lo, mel_hi) = (hz_to_mel_slaney(fmin), hz_to_mel_slaney(fmax));
         let edges: Vec<f64> = (0..n_mels + 2)
             .map(|i| mel_to_hz_slaney(mel_lo + (mel_hi - mel_lo) * i as f64 / (n_mels + 1) as f64))
@@ -78,7 +80,10 @@ impl MelFilterbank {
                     })
                     .collect();
                 let first = weights.iter().position(|&w| w > 0.0).unwrap_or(0);
-                let last = weights.iter().rposition(|&w| w > 0.0).map_or(first, |l| l + 1);
+                let last = weights
+                    .iter()
+                    .rposition(|&w| w > 0.0)
+                    .map_or(first, |l| l + 1);
                 (first, weights[first..last].to_vec())
             })
             .collect();
@@ -103,7 +108,11 @@ impl MelFilterbank {
     /// Applies the filterbank to one power spectrum.
     pub fn apply(&self, power: &[f64], out: &mut [f64]) {
         for ((first, weights), o) in self.bands.iter().zip(out.iter_mut()) {
-            *o = weights.iter().zip(&power[*first..]).map(|(w, p)| w * p).sum();
+            *o = weights
+                .iter()
+                .zip(&power[*first..])
+                .map(|(w, p)| w * p)
+                .sum();
         }
     }
 }
@@ -124,7 +133,12 @@ pub struct MelConfig {
 impl MelConfig {
     /// musicnn's front-end: 16 kHz, n_fft 512, hop 256, 96 bands.
     pub const fn musicnn() -> Self {
-        MelConfig { sample_rate: 16_000, n_fft: 512, hop: 256, n_mels: 96 }
+        MelConfig {
+            sample_rate: 16_000,
+            n_fft: 512,
+            hop: 256,
+            n_mels: 96,
+        }
     }
 }
 
@@ -160,7 +174,9 @@ pub struct LogMelExtractor {
 
 impl std::fmt::Debug for LogMelExtractor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LogMelExtractor").field("config", &self.config).finish()
+        f.debug_struct("LogMelExtractor")
+            .field("config", &self.config)
+            .finish()
     }
 }
 
@@ -181,7 +197,9 @@ impl LogMelExtractor {
     pub fn with_filterbank(config: MelConfig, filterbank: Arc<MelFilterbank>) -> Self {
         let n = config.n_fft;
         // Periodic Hann (scipy's `get_window("hann", n, fftbins=True)`).
-        let window = (0..n).map(|i| 0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / n as f64).cos()).collect();
+        let window = (0..n)
+            .map(|i| 0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / n as f64).cos())
+            .collect();
         let fft = RealFftPlanner::<f64>::new().plan_fft_forward(n);
         let spectrum = fft.make_output_vec();
         let scratch = fft.make_scratch_vec();
@@ -287,16 +305,26 @@ mod tests {
     #[test]
     fn sine_energy_lands_in_the_right_band() {
         // 1 kHz sits at 15 Slaney mels; with 96 bands over 0–8 kHz the peak is band 34 or 35.
-        let samples: Vec<f32> =
-            (0..16_000).map(|i| (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / 16_000.0).sin()).collect();
+        let samples: Vec<f32> = (0..16_000)
+            .map(|i| (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / 16_000.0).sin())
+            .collect();
         let mut ex = LogMelExtractor::new(MelConfig::musicnn());
         let mut frames = Vec::new();
         ex.push(&samples, &mut |f| frames.push(f.to_vec()));
         let mid = &frames[frames.len() / 2];
-        let peak = mid.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
+        let peak = mid
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .unwrap()
+            .0;
         let fb = MelFilterbank::slaney(16_000, 512, 96, 0.0, 8000.0);
         let mel_1k = hz_to_mel_slaney(1000.0);
         let expected = ((mel_1k / hz_to_mel_slaney(8000.0)) * 97.0).round() as usize - 1;
-        assert!(peak.abs_diff(expected) <= 1, "peak band {peak}, expected about {expected} ({} bands)", fb.n_mels());
+        assert!(
+            peak.abs_diff(expected) <= 1,
+            "peak band {peak}, expected about {expected} ({} bands)",
+            fb.n_mels()
+        );
     }
 }

@@ -18,7 +18,8 @@ pub mod resample;
 pub use decode::{AudioDecoder, StreamInfo, TrackMetadata};
 pub use error::AudioError;
 pub use frontend::{
-    decode_16k, decode_only, log_mel_file, stream_log_mel, stream_log_mel_from, FileSummary, LogMel, N_MELS, PATCH_FRAMES, SAMPLE_RATE,
+    decode_16k, decode_only, log_mel_file, stream_log_mel, stream_log_mel_from, FileSummary,
+    LogMel, N_MELS, PATCH_FRAMES, SAMPLE_RATE,
 };
 pub use mel::{LogMelExtractor, MelConfig, MelFilterbank};
 pub use opus::OpusDecoder;

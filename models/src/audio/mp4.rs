@@ -65,7 +65,10 @@ fn children<'a>(data: &'a [u8], kind: &'a [u8; 4]) -> impl Iterator<Item = &'a [
             let size = u32::from_be_bytes(data[pos..pos + 4].try_into().ok()?) as usize;
             let (size, header) = match size {
                 0 => (data.len() - pos, 8),
-                1 => (u64::from_be_bytes(data.get(pos + 8..pos + 16)?.try_into().ok()?) as usize, 16),
+                1 => (
+                    u64::from_be_bytes(data.get(pos + 8..pos + 16)?.try_into().ok()?) as usize,
+                    16,
+                ),
                 s => (s, 8),
             };
             if size < header || pos + size > data.len() {

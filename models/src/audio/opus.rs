@@ -6,7 +6,9 @@
 //! pre-skip (the encoder's look-ahead, RFC 7845 §4.2) and honours symphonia's per-packet
 //! gapless trims, so sample 0 is the first real sample, as with libopusfile.
 
-use symphonia::core::audio::{AsAudioBufferRef, AudioBuffer, AudioBufferRef, Channels, Signal, SignalSpec};
+use symphonia::core::audio::{
+    AsAudioBufferRef, AudioBuffer, AudioBufferRef, Channels, Signal, SignalSpec,
+};
 use symphonia::core::codecs::{
     CodecDescriptor, CodecParameters, Decoder, DecoderOptions, FinalizeResult, CODEC_TYPE_OPUS,
 };
@@ -39,9 +41,14 @@ impl OpusDecoder {
         let ch = match channels {
             1 => opus::Channels::Mono,
             2 => opus::Channels::Stereo,
-            _ => return unsupported_error("opus: multistream (more than 2 channels) is not supported"),
+            _ => {
+                return unsupported_error(
+                    "opus: multistream (more than 2 channels) is not supported",
+                )
+            }
         };
-        opus::Decoder::new(OPUS_RATE, ch).map_err(|_| Error::Unsupported("opus: libopus refused the stream parameters"))
+        opus::Decoder::new(OPUS_RATE, ch)
+            .map_err(|_| Error::Unsupported("opus: libopus refused the stream parameters"))
     }
 }
 
