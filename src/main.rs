@@ -31,6 +31,12 @@ enum Command {
     Models(commands::models::ModelsCommand),
     /// Tag audio files with a pretrained tagger from the model store.
     Tag(commands::tag::Args),
+    /// Index music folders: tag every track and make it searchable (incremental, crash-safe).
+    Index(commands::index::Args),
+    /// Show what an index holds: tracks, hours of audio, models, size on disk.
+    Info(commands::info::Args),
+    /// Score query → tag mapping on a graded relevance file: nDCG@5 and nDCG@10.
+    EvalQueries(commands::eval_queries::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -42,6 +48,9 @@ fn main() -> std::process::ExitCode {
         Command::Doctor(args) => commands::doctor::run(args),
         Command::Models(cmd) => commands::models::run(cmd),
         Command::Tag(args) => commands::tag::run(args),
+        Command::Index(args) => commands::index::run(args),
+        Command::Info(args) => commands::info::run(args),
+        Command::EvalQueries(args) => commands::eval_queries::run(args, cli.verbose),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -197,3 +197,14 @@ fn crafted_matroska_that_crashed_symphonia_is_contained() {
         "{err}"
     );
 }
+
+#[test]
+fn float_samples_of_absurd_magnitude() {
+    // Found by the fuzzer: a float WAV whose samples reach ~1e38 overflowed the resampler's f32
+    // arithmetic into infinities. Values beyond ±1e6 (120 dB over full scale) are refused.
+    match error_of("bad/fuzz_huge_float.wav") {
+        AudioError::OutOfRangeSamples { magnitude, .. } => assert!(magnitude > 1e6),
+        AudioError::NonFiniteSamples { .. } => {}
+        other => panic!("unexpected {other}"),
+    }
+}

@@ -22,6 +22,9 @@ pub enum ModelsCommand {
     ImportMusicnn(ImportArgs),
     /// List the models in the store.
     List(ListArgs),
+    /// Convert word vectors (spaCy en_core_web_md or GloVe 6B 50-d, from their PyPI wheels) into
+    /// memory-mapped finalfusion files for the searcher.
+    ImportVectors(super::vectors::ImportVectorsArgs),
 }
 
 /// Flags of `musearch models import-musicnn`.
@@ -54,6 +57,7 @@ pub fn run(cmd: ModelsCommand) -> anyhow::Result<()> {
     match cmd {
         ModelsCommand::ImportMusicnn(args) => import_musicnn(args),
         ModelsCommand::List(args) => list(args),
+        ModelsCommand::ImportVectors(args) => super::vectors::run(args),
     }
 }
 
@@ -80,9 +84,7 @@ pub fn read_manifests(store: &Path) -> anyhow::Result<Vec<(PathBuf, ModelManifes
 
 /// Reads one `manifest.json`.
 pub fn read_manifest(path: &Path) -> anyhow::Result<ModelManifest> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    Ok(ModelManifest::read(path)?)
 }
 
 fn list(args: ListArgs) -> anyhow::Result<()> {

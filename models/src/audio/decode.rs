@@ -26,6 +26,9 @@ use super::opus::OpusDecoder;
 
 /// Stop after this many consecutive undecodable packets: the stream is not audio any more.
 const MAX_CONSECUTIVE_DECODE_ERRORS: usize = 64;
+/// Largest sample magnitude accepted: 120 dB over full scale. Beyond it a float file is not audio,
+/// and its values would overflow the resampler's f32 arithmetic.
+const MAX_SAMPLE_MAGNITUDE: f32 = 1e6;
 /// Sample rates outside this range are treated as a broken header.
 const SAMPLE_RATE_RANGE: std::ops::RangeInclusive<u32> = 1_000..=768_000;
 
@@ -483,11 +486,15 @@ impl AudioDecoder {
                 self.skip_remaining -= drop as u64;
                 frames -= drop;
             }
-            if let Some(bad) = out[start..].iter().position(|s| !s.is_finite()) {
-                return Err(AudioError::NonFiniteSamples {
-                    path: self.path.clone(),
-                    seconds: (self.decoded_frames + bad as u64) as f64
-                        / self.info.sample_rate as f64,
+            // One comparison catches NaN, ±inf and absurd magnitudes (NaN compares false).
+            if let Some(bad) = out[start..].iter().position(|s| !(s.abs() <= MAX_SAMPLE_MAGNITUDE)) {
+                let value = out[start + bad];
+                let seconds = (self.decoded_frames + bad as u64) as f64 / self.info.sample_rate as f64;
+                let path = self.path.clone();
+                return Err(if value.is_finite() {
+                    AudioError::OutOfRangeSamples { path, seconds, magnitude: value.abs() }
+                } else {
+                    AudioError::NonFiniteSamples { path, seconds }
                 });
             }
             self.decoded_frames += frames as u64;

@@ -77,6 +77,17 @@ pub enum AudioError {
         /// Where the first such sample is, in seconds from the start.
         seconds: f64,
     },
+    /// The stream contains sample values so far outside the ±1 full-scale range (beyond ±10⁶,
+    /// 120 dB over full scale) that they cannot be audio, and would overflow the analysis.
+    #[error("{path}: sample values far outside the ±1 range (|x| = {magnitude:e}) at {seconds:.3} s: not valid audio")]
+    OutOfRangeSamples {
+        /// The file.
+        path: PathBuf,
+        /// Where the first such sample is, in seconds from the start.
+        seconds: f64,
+        /// Its magnitude.
+        magnitude: f32,
+    },
     /// The stream's parameters are unusable (no sample rate, zero channels, an absurd rate).
     #[error("{path}: invalid stream parameters: {reason}")]
     InvalidStream {
@@ -108,6 +119,7 @@ impl AudioError {
             | AudioError::Truncated { path, .. }
             | AudioError::NoSamples { path }
             | AudioError::NonFiniteSamples { path, .. }
+            | AudioError::OutOfRangeSamples { path, .. }
             | AudioError::InvalidStream { path, .. }
             | AudioError::Resample { path, .. } => path,
         }
@@ -125,6 +137,7 @@ impl AudioError {
             AudioError::Truncated { .. } => "truncated",
             AudioError::NoSamples { .. } => "no_samples",
             AudioError::NonFiniteSamples { .. } => "non_finite_samples",
+            AudioError::OutOfRangeSamples { .. } => "out_of_range_samples",
             AudioError::InvalidStream { .. } => "invalid_stream",
             AudioError::Resample { .. } => "resample",
         }

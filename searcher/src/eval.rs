@@ -1,0 +1,216 @@
+//! Evaluating query → tag rankings: nDCG@k with graded relevance.
+//!
+//! The judgement file is tab-separated: a query, a tab, then `tag:grade` items separated by
+//! spaces (`beach vibes<TAB>chill:2 easy listening:1`). Tags may contain spaces; grade 2 is
+//! highly relevant, 1 relevant. Lines starting with `#` and blank lines are skipped.
+//!
+//! Gains are exponential, `2^grade − 1`, discounted by `log2(rank + 1)` (Burges et al. 2005);
+//! nDCG@k divides by the DCG@k of the ideal ordering of the judged tags.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// One judged query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judgement {
+    /// The query text.
+    pub query: String,
+    /// Graded relevance per tag (tags absent here have grade 0).
+    pub grades: HashMap<String, u32>,
+}
+
+/// Read a judgement file (format in the module documentation).
+pub fn read_judgements(path: &Path) -> Result<Vec<Judgement>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    parse_judgements(&text).map_err(|(line, message)| Error::Parse {
+        path: path.to_path_buf(),
+        line,
+        message,
+    })
+}
+
+/// Parse judgements from text; an error is `(one-based line, message)`.
+pub fn parse_judgements(text: &str) -> Result<Vec<Judgement>, (usize, String)> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line_no = i + 1;
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        let (query, rest) = line
+            .split_once('\t')
+            .ok_or((line_no, "expected `query<TAB>tag:grade …`".to_string()))?;
+        let mut grades = HashMap::new();
+        let mut pending: Vec<&str> = Vec::new();
+        for token in rest.split_whitespace() {
+            match token.rsplit_once(':') {
+                Some((head, grade))
+                    if !grade.is_empty() && grade.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    pending.push(head);
+                    let tag = pending.join(" ").to_lowercase();
+                    pending.clear();
+                    if tag.is_empty() {
+                        return Err((line_no, format!("empty tag in `{token}`")));
+                    }
+                    let grade: u32 = grade
+                        .parse()
+                        .map_err(|_| (line_no, format!("bad grade in `{token}`")))?;
+                    grades.insert(tag, grade);
+                }
+                _ => pending.push(token),
+            }
+        }
+        if !pending.is_empty() {
+            return Err((line_no, format!("`{}` has no `:grade`", pending.join(" "))));
+        }
+        out.push(Judgement {
+            query: query.trim().to_string(),
+            grades,
+        });
+    }
+    Ok(out)
+}
+
+fn gain(grade: u32) -> f64 {
+    (2f64).powi(grade as i32) - 1.0
+}
+
+fn discount(rank0: usize) -> f64 {
+    1.0 / ((rank0 + 2) as f64).log2()
+}
+
+/// DCG@k of `ranking` (best first) under `grades`.
+pub fn dcg_at(ranking: &[String], grades: &HashMap<String, u32>, k: usize) -> f64 {
+    ranking
+        .iter()
+        .take(k)
+        .enumerate()
+        .map(|(i, tag)| gain(grades.get(tag).copied().unwrap_or(0)) * discount(i))
+        .sum()
+}
+
+/// nDCG@k of `ranking` (best first): DCG@k over the ideal DCG@k. A query with no relevant
+/// tag scores 0.
+pub fn ndcg_at(ranking: &[String], grades: &HashMap<String, u32>, k: usize) -> f64 {
+    let mut ideal: Vec<u32> = grades.values().copied().filter(|&g| g > 0).collect();
+    ideal.sort_unstable_by(|a, b| b.cmp(a));
+    let idcg: f64 = ideal
+        .iter()
+        .take(k)
+        .enumerate()
+        .map(|(i, &g)| gain(g) * discount(i))
+        .sum();
+    if idcg == 0.0 {
+        return 0.0;
+    }
+    dcg_at(ranking, grades, k) / idcg
+}
+
+/// The scores of one query.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct QueryScore {
+    /// The query text.
+    pub query: String,
+    /// nDCG@5.
+    pub ndcg5: f64,
+    /// nDCG@10.
+    pub ndcg10: f64,
+    /// The top ten tags of the ranking that was scored.
+    pub top: Vec<String>,
+}
+
+/// Scores over a judgement set.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EvalSummary {
+    /// Mean nDCG@5 over queries.
+    pub ndcg5: f64,
+    /// Mean nDCG@10 over queries.
+    pub ndcg10: f64,
+    /// Per-query scores, in file order.
+    pub queries: Vec<QueryScore>,
+}
+
+/// Score `rank` (a function from query text to a tag ranking, best first) on `judgements`.
+pub fn evaluate<F>(judgements: &[Judgement], mut rank: F) -> EvalSummary
+where
+    F: FnMut(&str) -> Vec<String>,
+{
+    let queries: Vec<QueryScore> = judgements
+        .iter()
+        .map(|j| {
+            let ranking = rank(&j.query);
+            QueryScore {
+                query: j.query.clone(),
+                ndcg5: ndcg_at(&ranking, &j.grades, 5),
+                ndcg10: ndcg_at(&ranking, &j.grades, 10),
+                top: ranking.into_iter().take(10).collect(),
+            }
+        })
+        .collect();
+    let n = queries.len().max(1) as f64;
+    EvalSummary {
+        ndcg5: queries.iter().map(|q| q.ndcg5).sum::<f64>() / n,
+        ndcg10: queries.iter().map(|q| q.ndcg10).sum::<f64>() / n,
+        queries,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn parses_multi_word_tags_and_comments() {
+        let text = "# comment\nbeach vibes\tchill:2 easy listening:1 happy:2\n\n";
+        let j = parse_judgements(text).unwrap();
+        assert_eq!(j.len(), 1);
+        assert_eq!(j[0].query, "beach vibes");
+        assert_eq!(j[0].grades["easy listening"], 1);
+        assert_eq!(j[0].grades["chill"], 2);
+        assert_eq!(j[0].grades.len(), 3);
+        assert!(parse_judgements("q\tchill").is_err());
+        assert!(parse_judgements("no tab here").is_err());
+    }
+
+    #[test]
+    fn perfect_ranking_scores_one() {
+        let g: HashMap<String, u32> = [("a".to_string(), 2), ("b".to_string(), 1)].into();
+        assert!((ndcg_at(&s(&["a", "b", "x"]), &g, 5) - 1.0).abs() < 1e-12);
+        assert_eq!(ndcg_at(&s(&["x", "y"]), &g, 5), 0.0);
+    }
+
+    #[test]
+    fn hand_computed_cases() {
+        // grades a:2 b:1 c:1; ranking x a c b.
+        // DCG@5 = 3/log2(3) + 1/log2(4) + 1/log2(5) = 1.892789 + 0.5 + 0.430677 = 2.823466
+        // IDCG@5 = 3/log2(2) + 1/log2(3) + 1/log2(4) = 3 + 0.630930 + 0.5 = 4.130930
+        let g: HashMap<String, u32> = [
+            ("a".to_string(), 2),
+            ("b".to_string(), 1),
+            ("c".to_string(), 1),
+        ]
+        .into();
+        let r = s(&["x", "a", "c", "b"]);
+        assert!((dcg_at(&r, &g, 5) - 2.823466).abs() < 1e-5);
+        assert!((ndcg_at(&r, &g, 5) - 2.823466 / 4.130930).abs() < 1e-5);
+        // @2 cuts after "a": DCG = 1.892789, IDCG = 3 + 0.630930.
+        assert!((ndcg_at(&r, &g, 2) - 1.892789 / 3.630930).abs() < 1e-5);
+        // @1: x is irrelevant.
+        assert_eq!(ndcg_at(&r, &g, 1), 0.0);
+    }
+
+    #[test]
+    fn evaluate_averages_queries() {
+        let j = parse_judgements("q1\ta:1\nq2\tb:1\n").unwrap();
+        let sum = evaluate(&j, |_| s(&["a"]));
+        assert!((sum.ndcg5 - 0.5).abs() < 1e-12);
+        assert_eq!(sum.queries.len(), 2);
+    }
+}
