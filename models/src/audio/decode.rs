@@ -370,9 +370,9 @@ impl AudioDecoder {
                     })
                 }
                 Err(err) => {
-                    // The container broke down mid-stream. What was decoded is kept only if the
-                    // header's length confirms it is (nearly) everything.
-                    if self.decoded_frames > 0 && self.info.declared_frames.is_none() {
+                    // The container broke down mid-stream. What was decoded is kept if there is
+                    // some and `finish` finds it as long as the header declares (else: truncated).
+                    if self.decoded_frames > 0 {
                         tracing::warn!(path = %self.path.display(), "stream ends with a container error: {err}");
                         return self.finish();
                     }
@@ -487,12 +487,20 @@ impl AudioDecoder {
                 frames -= drop;
             }
             // One comparison catches NaN, ±inf and absurd magnitudes (NaN compares false).
-            if let Some(bad) = out[start..].iter().position(|s| !(s.abs() <= MAX_SAMPLE_MAGNITUDE)) {
+            if let Some(bad) = out[start..]
+                .iter()
+                .position(|s| !(s.abs() <= MAX_SAMPLE_MAGNITUDE))
+            {
                 let value = out[start + bad];
-                let seconds = (self.decoded_frames + bad as u64) as f64 / self.info.sample_rate as f64;
+                let seconds =
+                    (self.decoded_frames + bad as u64) as f64 / self.info.sample_rate as f64;
                 let path = self.path.clone();
                 return Err(if value.is_finite() {
-                    AudioError::OutOfRangeSamples { path, seconds, magnitude: value.abs() }
+                    AudioError::OutOfRangeSamples {
+                        path,
+                        seconds,
+                        magnitude: value.abs(),
+                    }
                 } else {
                     AudioError::NonFiniteSamples { path, seconds }
                 });

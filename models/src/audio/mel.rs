@@ -27,29 +27,32 @@ pub struct MelFilterbank {
     bands: Vec<(usize, Vec<f64>)>,
 }
 
+/// Slaney scale: Hz per mel in the linear part below 1 kHz.
+const SLANEY_HZ_PER_MEL: f64 = 200.0 / 3.0;
+/// Slaney scale: where the logarithmic part begins, in Hz (15 mels).
+const SLANEY_MIN_LOG_HZ: f64 = 1000.0;
+const SLANEY_MIN_LOG_MEL: f64 = SLANEY_MIN_LOG_HZ / SLANEY_HZ_PER_MEL;
+
+/// Slaney scale: mels per natural-log step above 1 kHz (27 mels per factor 6.4).
+fn slaney_log_step() -> f64 {
+    6.4f64.ln() / 27.0
+}
+
 /// Hz to mel on the Slaney scale: linear below 1 kHz (200/3 Hz per mel), logarithmic above.
 pub fn hz_to_mel_slaney(hz: f64) -> f64 {
-    const F_SP: f64 = 200.0 / 3.0;
-    const MIN_LOG_HZ: f64 = 1000.0;
-    let min_log_mel = MIN_LOG_HZ / F_SP;
-    let logstep = 6.4f64.ln() / 27.0;
-    if hz >= MIN_LOG_HZ {
-        min_log_mel + (hz / MIN_LOG_HZ).ln() / logstep
+    if hz >= SLANEY_MIN_LOG_HZ {
+        SLANEY_MIN_LOG_MEL + (hz / SLANEY_MIN_LOG_HZ).ln() / slaney_log_step()
     } else {
-        hz / F_SP
+        hz / SLANEY_HZ_PER_MEL
     }
 }
 
 /// Mel (Slaney scale) to Hz, the inverse of [`hz_to_mel_slaney`].
 pub fn mel_to_hz_slaney(mel: f64) -> f64 {
-    const F_SP: f64 = 200.0 / 3.0;
-    const MIN_LOG_HZ: f64 = 1000.0;
-    let min_log_mel = MIN_LOG_HZ / F_SP;
-    let logstep = 6.4f64.ln() / 27.0;
-    if mel >= min_log_mel {
-        MIN_LOG_HZ * (logstep * (mel - min_log_mel)).exp()
+    if mel >= SLANEY_MIN_LOG_MEL {
+        SLANEY_MIN_LOG_HZ * (slaney_log_step() * (mel - SLANEY_MIN_LOG_MEL)).exp()
     } else {
-        mel * F_SP
+        mel * SLANEY_HZ_PER_MEL
     }
 }
 
