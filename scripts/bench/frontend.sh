@@ -6,16 +6,16 @@
 # Both sides run on one pinned core (CPU 0): musearch's `bench frontend` (decode only, then
 # decode + resample + log-mel) and scripts/bench/librosa_frontend.py (soundfile decode only, then
 # librosa.load(sr=16000) + feature.melspectrogram + log). Prints a table with × real time per core
-# and the ratios. Needs the reference venv (scripts/reference/requirements.txt) at $REF_VENV
-# (default /work/ref-venv or <repo>/.venv-ref).
+# and the ratios. Needs the librosa venv: $REF_VENV, default <repo>/.venv-ref, made by
+# scripts/reference/setup-venvs.sh ref.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 [ $# -ge 1 ] || { echo "usage: $0 FILE_OR_DIR..." >&2; exit 2; }
 ref_venv="${REF_VENV:-}"
-for candidate in "$ref_venv" /work/ref-venv "$repo/.venv-ref"; do
+for candidate in "$ref_venv" "$repo/.venv-ref"; do
   if [ -n "$candidate" ] && [ -x "$candidate/bin/python" ]; then ref_venv="$candidate"; break; fi
 done
-[ -x "$ref_venv/bin/python" ] || { echo "no reference venv with librosa (set REF_VENV)" >&2; exit 1; }
+[ -x "$ref_venv/bin/python" ] || { echo "no librosa venv: run scripts/reference/setup-venvs.sh ref (or set REF_VENV)" >&2; exit 1; }
 
 (cd "$repo" && cargo build --release --no-default-features --bin musearch >&2)
 out="$(mktemp -d)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Single-core timing of the librosa (musicnn) audio front-end: the baseline `musearch bench` compares against.
 
-    /work/ref-venv/bin/python scripts/bench/librosa_frontend.py FILE_OR_DIR... [--no-warmup] > librosa.json
+    .venv-ref/bin/python scripts/bench/librosa_frontend.py FILE_OR_DIR... [--no-warmup] > librosa.json
 
 Per file it times, on one pinned core with single-threaded BLAS/OpenMP:
   (a) decode only:  soundfile.read(path, dtype="float32")           (libsndfile, native rate, all channels)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Where does sample 0 lie? Encoder delay / padding of the lossy fixtures, per decoder.
 
-    /work/ref-venv/bin/python scripts/reference/decoder_alignment.py MUSIC_DIR
+    .venv-ref/bin/python scripts/reference/decoder_alignment.py MUSIC_DIR
 
 MUSIC_DIR is the output of scripts/fetch-demo-music.sh. For each lossy fixture this script
 re-creates the exact pre-encoding excerpt (same atrim cut as make_fixtures.sh, float32 at the

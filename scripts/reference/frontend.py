@@ -3,7 +3,7 @@
 
 Run with the pinned reference environment (scripts/reference/requirements.txt):
 
-    /work/ref-venv/bin/python scripts/reference/frontend.py [--audio-dir fixtures/audio] \
+    .venv-ref/bin/python scripts/reference/frontend.py [--audio-dir fixtures/audio] \
         [--out-dir fixtures/reference/frontend]
 
 For every good clip in fixtures/audio it computes what musicnn's `extractor.batch_data` computes

@@ -7,7 +7,7 @@
 #
 # Needs ffmpeg (with libvorbis, libmp3lame, libopus; the native aac, ac3 and wmav2 encoders)
 # and python3 (standard library only). After regenerating, refresh the librosa references:
-#   /work/ref-venv/bin/python scripts/reference/frontend.py
+#   .venv-ref/bin/python scripts/reference/frontend.py   (scripts/reference/setup-venvs.sh ref)
 #
 # Every excerpt is cut by sample index with ffmpeg's atrim filter (decoding from the start of the
 # track), so every clip has exactly round(duration x rate) samples before any resampling. `-bitexact` flags and `-map_metadata -1` keep the
