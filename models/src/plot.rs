@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// Errors drawing a picture.
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +90,59 @@ impl ColumnPooler {
     }
 }
 
+/// The smallest and largest finite values of `cols`, widened to a non-empty interval.
+fn value_range(cols: &[Vec<f32>]) -> (f32, f32) {
+    let (lo, hi) = cols
+        .iter()
+        .flatten()
+        .filter(|v| v.is_finite())
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    if lo < hi {
+        (lo, hi)
+    } else if lo.is_finite() {
+        (lo, lo + 1.0)
+    } else {
+        (0.0, 1.0)
+    }
+}
+
+/// Where and how big the cells of a heat map are drawn.
+#[derive(Debug, Clone, Copy)]
+struct CellGrid {
+    /// Pixel of the top-left corner of the first column's top row.
+    origin: (i32, i32),
+    px_per_col: u32,
+    px_per_row: u32,
+    /// Values mapped to the ends of the colour map.
+    range: (f32, f32),
+}
+
+/// Draws `cols` as viridis cells, row 0 at the bottom of the grid.
+fn draw_cells<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    cols: &[Vec<f32>],
+    grid: CellGrid,
+) -> Result<(), String> {
+    let n_rows = cols.first().map_or(0, Vec::len);
+    let (w, h) = (grid.px_per_col as i32, grid.px_per_row as i32);
+    let (lo, hi) = grid.range;
+    for (x, col) in cols.iter().enumerate() {
+        for (r, &v) in col.iter().enumerate() {
+            let color = ViridisRGB::get_color_normalized(v.clamp(lo, hi), lo, hi);
+            let x0 = grid.origin.0 + x as i32 * w;
+            let y0 = grid.origin.1 + (n_rows - 1 - r) as i32 * h;
+            area.draw(&Rectangle::new(
+                [(x0, y0), (x0 + w, y0 + h)],
+                color.filled(),
+            ))
+            .map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
 /// Draws `cols` (time on the x axis, row 0 at the bottom) as a viridis heat map PNG.
 ///
 /// Values are mapped linearly from the data's minimum to its maximum. Each column is
@@ -107,29 +161,177 @@ pub fn heatmap_png(
     if cols.is_empty() || n_rows == 0 {
         return Err(err("nothing to draw".into()));
     }
-    let (lo, hi) = cols
-        .iter()
-        .flatten()
-        .filter(|v| v.is_finite())
-        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
-            (lo.min(v), hi.max(v))
-        });
-    let (lo, hi) = if lo < hi { (lo, hi) } else { (lo, lo + 1.0) };
     let (w, h) = (cols.len() as u32 * px_per_col, n_rows as u32 * px_per_row);
     let root = BitMapBackend::new(path, (w, h)).into_drawing_area();
-    for (x, col) in cols.iter().enumerate() {
-        for (r, &v) in col.iter().enumerate() {
-            let color = ViridisRGB::get_color_normalized(v, lo, hi);
-            let x0 = x as i32 * px_per_col as i32;
-            let y0 = (n_rows - 1 - r) as i32 * px_per_row as i32;
-            root.draw(&Rectangle::new(
-                [(x0, y0), (x0 + px_per_col as i32, y0 + px_per_row as i32)],
-                color.filled(),
-            ))
-            .map_err(|e| err(e.to_string()))?;
-        }
-    }
+    let grid = CellGrid {
+        origin: (0, 0),
+        px_per_col,
+        px_per_row,
+        range: value_range(cols),
+    };
+    draw_cells(&root, cols, grid).map_err(err)?;
     root.present().map_err(|e| err(e.to_string()))
+}
+
+/// The font embedded for text in pictures: DejaVu Sans 2.37 (Bitstream Vera licence, see
+/// `models/assets/fonts/LICENSE-DejaVu.txt`), so that labels draw the same everywhere
+/// without depending on the fonts installed.
+static DEJAVU_SANS: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+
+/// Registers the embedded font as plotters' `sans-serif` family (once per process).
+fn register_embedded_font() -> Result<(), String> {
+    static REGISTERED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    REGISTERED
+        .get_or_init(|| {
+            plotters::style::register_font("sans-serif", FontStyle::Normal, DEJAVU_SANS)
+                .map_err(|_| "the embedded DejaVu Sans font cannot be read".to_string())
+        })
+        .clone()
+}
+
+/// Axes and labels of a [`labelled_heatmap_png`].
+#[derive(Debug, Clone)]
+pub struct HeatmapAxes {
+    /// The caption drawn above the map.
+    pub title: String,
+    /// One label per row, row 0 first; drawn left of the map, row 0 at the top.
+    pub row_labels: Vec<String>,
+    /// Seconds of time per column: the x axis is labelled in seconds from 0.
+    pub secs_per_col: f64,
+    /// The values mapped to the ends of the colour map (default: the data's minimum and
+    /// maximum). Values outside are clamped.
+    pub value_range: Option<(f32, f32)>,
+}
+
+/// Pixels left of the map for the row labels.
+pub const LABEL_AREA_LEFT: u32 = 120;
+/// Pixels above the map for the caption.
+pub const LABEL_AREA_TOP: u32 = 28;
+/// Pixels below the map for the time axis (ticks, seconds, axis name).
+pub const LABEL_AREA_BOTTOM: u32 = 44;
+/// Pixels right of the map.
+pub const MARGIN_RIGHT: u32 = 16;
+/// Font size of labels, in pixels.
+const LABEL_FONT_PX: f64 = 11.0;
+
+/// The size in pixels of a [`labelled_heatmap_png`] of `n_cols` × `n_rows` cells.
+pub fn labelled_heatmap_size(
+    n_cols: usize,
+    n_rows: usize,
+    px_per_col: u32,
+    px_per_row: u32,
+) -> (u32, u32) {
+    (
+        LABEL_AREA_LEFT + n_cols as u32 * px_per_col + MARGIN_RIGHT,
+        LABEL_AREA_TOP + n_rows as u32 * px_per_row + LABEL_AREA_BOTTOM,
+    )
+}
+
+/// A tick spacing in seconds giving at most `max_ticks` ticks over `total` seconds.
+fn tick_step(total: f64, max_ticks: f64) -> f64 {
+    const STEPS: [f64; 16] = [
+        0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0,
+        3600.0, 7200.0,
+    ];
+    STEPS
+        .into_iter()
+        .find(|s| total / s <= max_ticks)
+        .unwrap_or(total / max_ticks.max(1.0))
+}
+
+/// Draws `cols` like [`heatmap_png`] (row 0 at the top here, as a table reads), with the row
+/// labels on the left, the time in seconds on the x axis and a caption: a taggram or a
+/// spectrogram with axes. The picture is [`labelled_heatmap_size`] pixels; the text uses the
+/// embedded DejaVu Sans font.
+pub fn labelled_heatmap_png(
+    path: &Path,
+    cols: &[Vec<f32>],
+    px_per_col: u32,
+    px_per_row: u32,
+    axes: &HeatmapAxes,
+) -> Result<(), PlotError> {
+    let err = |reason: String| PlotError {
+        path: path.to_owned(),
+        reason,
+    };
+    let n_rows = cols.first().map_or(0, Vec::len);
+    if cols.is_empty() || n_rows == 0 {
+        return Err(err("nothing to draw".into()));
+    }
+    if axes.row_labels.len() != n_rows {
+        return Err(err(format!(
+            "{} row labels for {n_rows} rows",
+            axes.row_labels.len()
+        )));
+    }
+    register_embedded_font().map_err(err)?;
+    let size = labelled_heatmap_size(cols.len(), n_rows, px_per_col, px_per_row);
+    let root = BitMapBackend::new(path, size).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
+
+    // Row 0 at the top: draw the rows reversed (draw_cells puts row 0 at the bottom).
+    let flipped: Vec<Vec<f32>> = cols
+        .iter()
+        .map(|c| c.iter().rev().copied().collect())
+        .collect();
+    let (left, top) = (LABEL_AREA_LEFT as i32, LABEL_AREA_TOP as i32);
+    let grid = CellGrid {
+        origin: (left, top),
+        px_per_col,
+        px_per_row,
+        range: axes.value_range.unwrap_or_else(|| value_range(cols)),
+    };
+    draw_cells(&root, &flipped, grid).map_err(err)?;
+
+    let font = ("sans-serif", LABEL_FONT_PX).into_font().color(&BLACK);
+    let draw = |text: &str, at: (i32, i32), h: HPos, v: VPos| {
+        root.draw(&Text::new(text.to_string(), at, font.pos(Pos::new(h, v))))
+            .map_err(|e| err(e.to_string()))
+    };
+    let caption = ("sans-serif", LABEL_FONT_PX + 2.0)
+        .into_font()
+        .color(&BLACK);
+    root.draw(&Text::new(
+        axes.title.clone(),
+        (left, top / 2),
+        caption.pos(Pos::new(HPos::Left, VPos::Center)),
+    ))
+    .map_err(|e| err(e.to_string()))?;
+    for (r, label) in axes.row_labels.iter().enumerate() {
+        let y = top + r as i32 * px_per_row as i32 + px_per_row as i32 / 2;
+        draw(label, (left - 6, y), HPos::Right, VPos::Center)?;
+    }
+
+    // Time axis: a tick every `step` seconds, at most one per 60 pixels.
+    let map_w = cols.len() as f64 * px_per_col as f64;
+    let total = cols.len() as f64 * axes.secs_per_col;
+    let bottom = top + (n_rows as u32 * px_per_row) as i32;
+    let step = tick_step(total, (map_w / 60.0).max(1.0));
+    let mut t = 0.0;
+    while t <= total + 1e-9 {
+        let x = left + (t / total * map_w).round() as i32;
+        root.draw(&PathElement::new([(x, bottom), (x, bottom + 4)], BLACK))
+            .map_err(|e| err(e.to_string()))?;
+        let label = if step < 1.0 {
+            format!("{t:.1}")
+        } else {
+            format!("{t:.0}")
+        };
+        draw(&label, (x, bottom + 6), HPos::Center, VPos::Top)?;
+        t += step;
+    }
+    let axis_mid = left + (map_w / 2.0) as i32;
+    draw("time (s)", (axis_mid, bottom + 24), HPos::Center, VPos::Top)?;
+    root.present().map_err(|e| err(e.to_string()))
+}
+
+/// Width and height of a PNG file, from its header.
+pub fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.len() < 24 || &bytes[1..4] != b"PNG" || &bytes[12..16] != b"IHDR" {
+        return None;
+    }
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    Some((be(&bytes[16..20]), be(&bytes[20..24])))
 }
 
 #[cfg(test)]
@@ -160,6 +362,60 @@ mod tests {
             .collect();
         heatmap_png(&path, &cols, 2, 3).unwrap();
         let bytes = std::fs::read(&path).unwrap();
-        assert_eq!(&bytes[1..4], b"PNG");
+        assert_eq!(png_size(&bytes), Some((20, 12)));
+    }
+
+    #[test]
+    fn labelled_map_has_the_documented_size_and_draws_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.png");
+        let cols: Vec<Vec<f32>> = (0..30)
+            .map(|i| (0..3).map(|r| (i * r) as f32).collect())
+            .collect();
+        let axes = HeatmapAxes {
+            title: "test".into(),
+            row_labels: vec!["a".into(), "bb".into(), "female vocals".into()],
+            secs_per_col: 3.0,
+            value_range: Some((0.0, 1.0)),
+        };
+        labelled_heatmap_png(&path, &cols, 4, 12, &axes).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let (w, h) = labelled_heatmap_size(30, 3, 4, 12);
+        assert_eq!(png_size(&bytes), Some((w, h)));
+        assert_eq!(
+            (w, h),
+            (
+                LABEL_AREA_LEFT + 120 + MARGIN_RIGHT,
+                LABEL_AREA_TOP + 36 + LABEL_AREA_BOTTOM
+            )
+        );
+        // Text was drawn: the label area is not all white.
+        let img = image_pixels(&path);
+        let dark_label_pixels = (0..h)
+            .flat_map(|y| (0..LABEL_AREA_LEFT).map(move |x| (x, y)))
+            .filter(|&(x, y)| img(x, y) < 128)
+            .count();
+        assert!(
+            dark_label_pixels > 20,
+            "{dark_label_pixels} dark pixels in the label area"
+        );
+        let wrong = HeatmapAxes {
+            row_labels: vec!["a".into()],
+            ..axes
+        };
+        assert!(labelled_heatmap_png(&path, &cols, 4, 12, &wrong).is_err());
+    }
+
+    /// The grey level of each pixel of a PNG, read back through plotters' image decoder.
+    fn image_pixels(path: &Path) -> impl Fn(u32, u32) -> u8 {
+        let img = image::open(path).unwrap().to_luma8();
+        move |x, y| img.get_pixel(x, y).0[0]
+    }
+
+    #[test]
+    fn tick_steps_are_round() {
+        assert_eq!(tick_step(30.0, 10.0), 3.0);
+        assert_eq!(tick_step(600.0, 10.0), 60.0);
+        assert_eq!(tick_step(3.0, 10.0), 0.5);
     }
 }

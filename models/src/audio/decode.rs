@@ -486,10 +486,10 @@ impl AudioDecoder {
                 self.skip_remaining -= drop as u64;
                 frames -= drop;
             }
-            // One comparison catches NaN, ±inf and absurd magnitudes (NaN compares false).
+            // NaN, ±inf and absurd magnitudes alike end the decode.
             if let Some(bad) = out[start..]
                 .iter()
-                .position(|s| !(s.abs() <= MAX_SAMPLE_MAGNITUDE))
+                .position(|s| !s.is_finite() || s.abs() > MAX_SAMPLE_MAGNITUDE)
             {
                 let value = out[start + bad];
                 let seconds =
