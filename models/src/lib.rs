@@ -12,23 +12,31 @@
 //!   pretrained checkpoints.
 //! * [`npy`]: reading and writing NumPy `.npy` arrays, the exchange format with the
 //!   reference implementations.
-//! * [`plot`]: heat-map pictures of spectrograms.
+//! * [`plot`]: heat-map pictures of spectrograms and taggrams, with labelled axes (embedded
+//!   DejaVu Sans font).
 //! * [`store`]: where model weights live (`$MUSEARCH_HOME`).
 //! * `torch_runtime` (feature `torch`): device choice (`cpu`, `cuda:N`, `auto`) and a report of
 //!   what libtorch can do here (CUDA, cuDNN, threads).
 //! * [`tags`]: the tag vocabularies of the pretrained taggers.
+//! * [`taggram`]: tag probabilities over time, their track-level aggregation (mean or max) and
+//!   their picture.
 //!
 //! The `torch` feature adds the networks (libtorch through `tch`). The front-end never needs it,
 //! so crates that only read an index can depend on this crate without libtorch.
 
 pub mod audio;
 pub mod checkpoint;
+pub mod dataset;
 pub mod manifest;
+pub mod metrics;
 #[cfg(feature = "torch")]
 pub mod nets;
 pub mod npy;
 pub mod plot;
 pub mod store;
+pub mod taggram;
 pub mod tags;
 #[cfg(feature = "torch")]
 pub mod torch_runtime;
+#[cfg(feature = "torch")]
+pub mod train;

@@ -1,0 +1,176 @@
+//! Training an FCN: a few steps lower the loss; a checkpoint resumes exactly.
+#![cfg(feature = "torch")]
+
+use musearch_models::train::{EpochRecord, LrSchedule, TrainConfig, Trainer};
+use tch::{Device, Kind, Tensor};
+
+fn tiny_config() -> TrainConfig {
+    let tags = (0..5).map(|i| format!("tag{i}")).collect();
+    let mut c = TrainConfig::fcn(4, tags).unwrap();
+    c.fcn = c.fcn.narrow(32);
+    c.frames = 64;
+    c.batch_size = 8;
+    c.seed = 3;
+    c
+}
+
+fn batch(seed: i64) -> (Tensor, Tensor) {
+    tch::manual_seed(seed);
+    let x = Tensor::randn([8, 64, 96], (Kind::Float, Device::Cpu));
+    let y = Tensor::rand([8, 5], (Kind::Float, Device::Cpu))
+        .gt(0.5)
+        .to_kind(Kind::Float);
+    (x, y)
+}
+
+#[test]
+fn a_few_steps_lower_the_loss() {
+    tch::set_num_threads(1);
+    let mut t = Trainer::new(tiny_config(), Device::Cpu).unwrap();
+    let (x, y) = batch(10);
+    let first = t.step(&x, &y);
+    let mut last = first;
+    for _ in 0..30 {
+        last = t.step(&x, &y);
+    }
+    eprintln!("loss {first:.4} -> {last:.4}");
+    assert!(last < 0.5 * first, "loss {first} -> {last}");
+    assert_eq!(t.state.step, 31);
+}
+
+#[test]
+fn checkpoint_resume_continues_identically() {
+    tch::set_num_threads(1);
+    let dir = tempfile::tempdir().unwrap();
+    let ck = dir.path().join("checkpoint");
+    let batches: Vec<(Tensor, Tensor)> = (0..6).map(|i| batch(100 + i)).collect();
+    let mut t = Trainer::new(tiny_config(), Device::Cpu).unwrap();
+    for (x, y) in &batches[..3] {
+        t.step(x, y);
+    }
+    let d = t.end_epoch(EpochRecord {
+        epoch: 1,
+        step: t.state.step,
+        train_loss: 0.5,
+        val_loss: None,
+        val_roc_auc: Some(0.6),
+        val_pr_auc: Some(0.4),
+        lr: t.state.lr,
+        seconds: 0.0,
+    });
+    assert!(d.improved && !d.stop);
+    t.save_checkpoint(&ck).unwrap();
+    let uninterrupted: Vec<f64> = batches[3..].iter().map(|(x, y)| t.step(x, y)).collect();
+
+    let mut r = Trainer::resume(&ck, Device::Cpu).unwrap();
+    assert_eq!(r.state.step, 3);
+    assert_eq!(r.state.best_roc_auc, Some(0.6));
+    assert_eq!(r.config, tiny_config());
+    let resumed: Vec<f64> = batches[3..].iter().map(|(x, y)| r.step(x, y)).collect();
+    eprintln!("uninterrupted {uninterrupted:?}\nresumed       {resumed:?}");
+    // The first resumed step needs the weights and batch-norm statistics, the later ones
+    // Adam's moments too.
+    // Single-threaded CPU kernels are deterministic: the losses are bit-identical.
+    assert_eq!(uninterrupted, resumed);
+    // Saving again over the same directory replaces it whole.
+    r.save_checkpoint(&ck).unwrap();
+    assert_eq!(Trainer::resume(&ck, Device::Cpu).unwrap().state.step, 6);
+}
+
+#[test]
+fn plateau_schedule_and_early_stopping() {
+    let mut c = tiny_config();
+    c.schedule = LrSchedule::Plateau {
+        factor: 0.5,
+        patience: 2,
+        min_lr: 1e-4,
+    };
+    c.early_stop_patience = 3;
+    let mut t = Trainer::new(c, Device::Cpu).unwrap();
+    let rec = |epoch, auc| EpochRecord {
+        epoch,
+        step: 0,
+        train_loss: 0.0,
+        val_loss: None,
+        val_roc_auc: Some(auc),
+        val_pr_auc: None,
+        lr: 0.0,
+        seconds: 0.0,
+    };
+    assert!(t.end_epoch(rec(1, 0.7)).improved);
+    assert!(!t.end_epoch(rec(2, 0.69)).stop);
+    let d = t.end_epoch(rec(3, 0.7));
+    assert!(!d.improved && !d.stop);
+    assert_eq!(t.state.lr, 5e-4);
+    let d = t.end_epoch(rec(4, 0.65));
+    assert!(d.stop, "three epochs without improvement");
+    assert_eq!(t.state.best_epoch, 1);
+}
+
+/// End to end on the synthetic data set: render, cache, fit two epochs, resume a third.
+#[test]
+fn fit_on_synthetic_clips_logs_checkpoints_and_resumes() {
+    use musearch_models::dataset::cache::MelCache;
+    use musearch_models::dataset::mtt::{MttDataset, Split, TagConvention};
+    use musearch_models::dataset::synth::{check_tools, generate, SynthOptions};
+    use musearch_models::train::{fit, Example};
+
+    let opts = SynthOptions {
+        clips: 16,
+        seconds: 3.0,
+        seed: 5,
+        jobs: 2,
+        ..SynthOptions::default()
+    };
+    if let Err(e) = check_tools(&opts) {
+        eprintln!("skipped: {e}");
+        return;
+    }
+    tch::set_num_threads(1);
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    generate(&data, &opts, &|| {}).unwrap();
+    let ds = MttDataset::open(&data, TagConvention::Plain, 50).unwrap();
+    let paths: Vec<&str> = ds.clips.iter().map(|c| c.path.as_str()).collect();
+    let cache = MelCache::build(&dir.path().join("cache"), &data, &paths, 2, &|| {}).unwrap();
+    let examples = |split| -> Vec<Example> {
+        ds.clips
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.split == split)
+            .map(|(i, c)| Example {
+                clip: i,
+                labels: c.labels.clone(),
+            })
+            .collect()
+    };
+    let (train, mut val) = (examples(Split::Train), examples(Split::Validation));
+    val.extend(examples(Split::Test));
+    let mut cfg = tiny_config();
+    cfg.tags = ds.tags.clone();
+    cfg.epochs = 2;
+    cfg.batch_size = 4;
+    let out = dir.path().join("run");
+    let mut t = Trainer::new(cfg, Device::Cpu).unwrap();
+    let mut batches = 0;
+    fit(&mut t, &cache, &train, &val, &out, &mut |_| batches += 1).unwrap();
+    assert_eq!(t.state.epoch, 2);
+    assert_eq!(batches, 2 * train.len().div_ceil(4));
+    let log = std::fs::read_to_string(out.join("train.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 2);
+    let rec: EpochRecord = serde_json::from_str(log.lines().next().unwrap()).unwrap();
+    assert!(rec.val_roc_auc.is_some() && rec.train_loss.is_finite());
+    assert!(out.join("best.safetensors").is_file());
+
+    let mut r = Trainer::resume(&out.join("checkpoint"), Device::Cpu).unwrap();
+    r.config.epochs = 3;
+    fit(&mut r, &cache, &train, &val, &out, &mut |_| {}).unwrap();
+    assert_eq!(r.state.epoch, 3);
+    assert_eq!(
+        std::fs::read_to_string(out.join("train.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        3
+    );
+}
