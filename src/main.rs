@@ -37,6 +37,14 @@ enum Command {
     Info(commands::info::Args),
     /// Score query → tag mapping on a graded relevance file: nDCG@5 and nDCG@10.
     EvalQueries(commands::eval_queries::Args),
+    /// Compose and render a synthetic data set in the MagnaTagATune layout with known labels.
+    SynthDataset(commands::synth_dataset::Args),
+    /// Train a tagger (FCN-3/4/5) on a data set in the MagnaTagATune layout.
+    #[cfg(feature = "torch")]
+    Train(commands::train::Args),
+    /// Evaluate a trained run: macro ROC-AUC and PR-AUC and a per-tag table.
+    #[cfg(feature = "torch")]
+    Eval(commands::eval::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -51,6 +59,11 @@ fn main() -> std::process::ExitCode {
         Command::Index(args) => commands::index::run(args),
         Command::Info(args) => commands::info::run(args),
         Command::EvalQueries(args) => commands::eval_queries::run(args, cli.verbose),
+        Command::SynthDataset(args) => commands::synth_dataset::run(args),
+        #[cfg(feature = "torch")]
+        Command::Train(args) => commands::train::run(args),
+        #[cfg(feature = "torch")]
+        Command::Eval(args) => commands::eval::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

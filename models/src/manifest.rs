@@ -7,6 +7,8 @@
 //! outputs are, which front-end it expects, where the weights came from and under which licence.
 //! A reader needs no libtorch to learn the tag list or the front-end parameters.
 
+use std::path::{Path, PathBuf};
+
 use serde::{Deserialize, Serialize};
 
 use crate::tags::Vocabulary;
@@ -45,6 +47,41 @@ pub struct ModelManifest {
     /// known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published_roc_auc: Option<f64>,
+}
+
+/// Why a `manifest.json` could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// The file could not be read.
+    #[error("reading {path}: {source}")]
+    Io {
+        /// The manifest file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not a valid manifest.
+    #[error("parsing {path}: {source}")]
+    Parse {
+        /// The manifest file.
+        path: PathBuf,
+        /// The cause.
+        source: serde_json::Error,
+    },
+}
+
+impl ModelManifest {
+    /// Reads a `manifest.json`.
+    pub fn read(path: &Path) -> Result<ModelManifest, ManifestError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|source| ManifestError::Parse {
+            path: path.to_owned(),
+            source,
+        })
+    }
 }
 
 /// The embedding layer.

@@ -2,10 +2,15 @@
 
 pub mod bench;
 pub mod doctor;
+#[cfg(feature = "torch")]
+pub mod eval;
 pub mod eval_queries;
 pub mod index;
 pub mod info;
 pub mod mel;
 pub mod models;
+pub mod synth_dataset;
 pub mod tag;
+#[cfg(feature = "torch")]
+pub mod train;
 pub mod vectors;

@@ -1,0 +1,78 @@
+//! # musearch-indexer
+//!
+//! Turns music folders into a searchable index: `musearch index DIR…`.
+//!
+//! An index is a directory holding two stores:
+//!
+//! * `store/`: a [sled](https://docs.rs/sled) database, the [`TrackStore`]: per track (one
+//!   distinct audio content, identified by the hash of its bytes) a [`TrackRecord`] with its
+//!   paths, size, mtime, duration, stream facts, metadata, and per tagger the tag probabilities,
+//!   a compact taggram, the embedding and the model version; per file a [`PathEntry`]; the
+//!   schema version and the taggers in `meta`.
+//! * `text/`: a [tantivy](https://docs.rs/tantivy) index, the [`TextIndex`]: metadata text, paths
+//!   and top tags, for text search.
+//!
+//! Modules, in the order data flows: [`scan`] (walk, file facts, content hash), [`pipeline`]
+//! (worker pool, batching; its writer side in `writer.rs`), [`tagger`] (the networks and pooling), [`store`],
+//! [`text_index`], [`index`] (the two stores together), [`report`].
+//!
+//! ## Visibility and crash safety
+//!
+//! A track is **visible** (search may return it) when its record is in the store's `tracks`
+//! tree, it has no entry in the `pending` tree, and the text index holds its document. Every
+//! change goes through three phases:
+//!
+//! 1. **Intent** ([`Index::apply`]): one sled transaction writes the records and path entries
+//!    and, for each touched track, a `pending` entry: `Upsert` (write its document) or `Remove`
+//!    (delete its document, then the record). A removed track keeps its record until phase 3.
+//! 2. **Text commit** ([`Index::commit`]): sled is flushed (the intent is durable), then every
+//!    pending track's document is deleted and, for an upsert, written again from the record, and
+//!    tantivy commits (atomically, durably).
+//! 3. **Completion**: one sled transaction drops those `pending` entries (and the records of
+//!    removed tracks), and sled is flushed.
+//!
+//! Because the intent is durable before the text index changes, the text index never holds a
+//! document whose track the store does not know. A process killed at any moment leaves pending
+//! entries at worst; [`Index::open`] runs [`Index::reconcile`], which redoes phases 2 and 3 for
+//! them (both are idempotent: a document is deleted by id before it is added). It then compares
+//! the document count with the record count, and only if they differ, compares ids one by one,
+//! deleting orphan or duplicate documents and re-adding missing ones. Commits happen every few
+//! hundred files or seconds, so a kill loses at most the uncommitted files' work (they are
+//! indexed again by the next run), never anything committed, and never leaves a duplicate: a
+//! track's id is its content hash, the key of both stores.
+//!
+//! ## Incremental runs
+//!
+//! A file whose path entry has the same size and modification time, and whose track carries the
+//! configured models' versions, is skipped without being opened. A file whose content hash is
+//! already a track (a move, a copy, a touched file) gains or keeps its path without being
+//! decoded; the track's paths whose files are gone are dropped then, so a moved file keeps its
+//! tags. Changed content is tagged again, as is every track when a model changes. `--prune`
+//! removes the paths whose files are gone and the tracks left without one.
+//!
+//! ## Features
+//!
+//! `torch` (default) adds `tagger::TorchTaggers`, musicnn's networks through libtorch. Without
+//! it everything else builds and works with any [`TrackTagger`].
+
+pub mod error;
+pub mod index;
+pub mod pipeline;
+pub mod record;
+pub mod report;
+pub mod scan;
+pub mod store;
+pub mod tagger;
+pub mod text_index;
+mod writer;
+
+pub use error::IndexError;
+pub use index::{Index, IndexStats, Reconciled};
+pub use pipeline::{Options, Progress};
+pub use record::{
+    CompactTaggram, Metadata, ModelTags, PathEntry, TrackId, TrackRecord, SCHEMA_VERSION,
+};
+pub use report::{Failure, Report};
+pub use store::TrackStore;
+pub use tagger::{BatchOutput, ModelSpec, TrackTagger, TrackTags};
+pub use text_index::TextIndex;

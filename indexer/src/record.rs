@@ -1,0 +1,267 @@
+//! What the track store holds: [`TrackRecord`]s (one per distinct audio content) and
+//! [`PathEntry`]s (one per file), with the on-disk encoding and its version.
+//!
+//! Values are [postcard](https://docs.rs/postcard) behind a one-byte schema tag, so a reader can
+//! tell a record of another schema from a corrupt one.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::IndexError;
+
+/// The schema of everything in the index. Bump it when [`TrackRecord`], [`PathEntry`] or the text
+/// index's fields change; [`crate::Index::open`] refuses an index of another version with
+/// [`IndexError::SchemaMismatch`].
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A track's stable id: the first 16 bytes of the BLAKE3 hash of the file's bytes. Identical
+/// content at two paths is one track; a moved file keeps its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TrackId(pub [u8; 16]);
+
+impl TrackId {
+    /// The id as 32 lowercase hex digits (its form in the text index and in reports).
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Parses 32 hex digits.
+    pub fn from_hex(hex: &str) -> Option<TrackId> {
+        if hex.len() != 32 || !hex.is_ascii() {
+            return None;
+        }
+        let mut out = [0u8; 16];
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(TrackId(out))
+    }
+}
+
+impl std::fmt::Display for TrackId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+/// Text metadata, normalised from the container's tags.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// Track title.
+    pub title: Option<String>,
+    /// Artist.
+    pub artist: Option<String>,
+    /// Album.
+    pub album: Option<String>,
+    /// Genre.
+    pub genre: Option<String>,
+    /// Year (the first four-digit number of the date tag).
+    pub year: Option<u16>,
+    /// Track number (the leading number of `"3"` or `"3/12"`).
+    pub track_number: Option<u32>,
+}
+
+impl Metadata {
+    /// Normalises the decoder's [`musearch_models::audio::TrackMetadata`].
+    pub fn from_tags(tags: &musearch_models::audio::TrackMetadata) -> Metadata {
+        Metadata {
+            title: tags.title.clone(),
+            artist: tags.artist.clone(),
+            album: tags.album.clone(),
+            genre: tags.genre.clone(),
+            year: tags.date.as_deref().and_then(parse_year),
+            track_number: tags.track_number.as_deref().and_then(leading_number),
+        }
+    }
+}
+
+/// The first run of exactly four digits in a date tag (`2019`, `2019-05-01`, `05/01/2019`).
+fn parse_year(date: &str) -> Option<u16> {
+    date.split(|c: char| !c.is_ascii_digit())
+        .find(|part| part.len() == 4)
+        .and_then(|part| part.parse().ok())
+}
+
+/// The leading number of a track-number tag (`3`, `03`, `3/12`).
+fn leading_number(text: &str) -> Option<u32> {
+    let digits: String = text
+        .trim()
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    digits.parse().ok()
+}
+
+/// A compact taggram: tag probabilities over time, pooled to at most [`CompactTaggram::MAX_COLUMNS`]
+/// columns and quantised to bytes (`round(p · 255)`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompactTaggram {
+    /// How many 3 s patches each column averages (a power of two).
+    pub patches_per_column: u32,
+    /// Number of tags per column.
+    pub tags: u32,
+    /// `columns × tags` bytes, column-major in time (column 0 first).
+    pub values: Vec<u8>,
+}
+
+impl CompactTaggram {
+    /// The most columns a stored taggram has: a clip of up to 96 s keeps its 3 s resolution,
+    /// a 4-minute track is stored in 12 s columns (between 16 and 32 columns), a longer one in
+    /// longer spans.
+    pub const MAX_COLUMNS: usize = 32;
+
+    /// Number of columns.
+    pub fn columns(&self) -> usize {
+        self.values
+            .len()
+            .checked_div(self.tags as usize)
+            .unwrap_or_default()
+    }
+
+    /// The probabilities of column `c`, dequantised.
+    pub fn column(&self, c: usize) -> Vec<f32> {
+        let n = self.tags as usize;
+        self.values[c * n..(c + 1) * n]
+            .iter()
+            .map(|&q| q as f32 / 255.0)
+            .collect()
+    }
+}
+
+/// What one tagger said about a track.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelTags {
+    /// The model name (`MTT_musicnn` …).
+    pub model: String,
+    /// The model version ([`crate::tagger::ModelSpec::version`]); a record whose version differs
+    /// from the configured model's is re-tagged.
+    pub version: String,
+    /// Tag probabilities averaged over the track, in the model's tag order (its manifest).
+    pub probabilities: Vec<f32>,
+    /// The compact taggram.
+    pub taggram: CompactTaggram,
+    /// The audio embedding (the penultimate layer), averaged over the track.
+    pub embedding: Vec<f32>,
+}
+
+/// Everything the index knows about one track (one distinct audio content).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrackRecord {
+    /// The content hash.
+    pub id: TrackId,
+    /// Every file that holds this content, sorted; the first is the one shown.
+    pub paths: Vec<String>,
+    /// File size in bytes.
+    pub size: u64,
+    /// Modification time of the first path when it was indexed, nanoseconds since the Unix epoch.
+    pub mtime_ns: i64,
+    /// Decoded duration in seconds.
+    pub duration_secs: f64,
+    /// Sample rate of the stream in Hz.
+    pub sample_rate: u32,
+    /// Channels of the stream.
+    pub channels: u16,
+    /// Codec (`mp3`, `vorbis`, `flac` …).
+    pub codec: String,
+    /// Text metadata.
+    pub metadata: Metadata,
+    /// One entry per configured tagger.
+    pub models: Vec<ModelTags>,
+    /// When it was tagged, seconds since the Unix epoch.
+    pub indexed_at: u64,
+}
+
+impl TrackRecord {
+    /// The probabilities of `model`, if this record has them.
+    pub fn model(&self, name: &str) -> Option<&ModelTags> {
+        self.models.iter().find(|m| m.model == name)
+    }
+
+    /// Whether the record carries exactly `models` (name and version), in any order.
+    pub fn tagged_by(&self, models: &[(String, String)]) -> bool {
+        self.models.len() == models.len()
+            && models
+                .iter()
+                .all(|(name, version)| self.model(name).is_some_and(|m| &m.version == version))
+    }
+}
+
+/// The file behind a path, as it was when indexed: a path whose size and mtime still match is
+/// unchanged and skipped without being read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PathEntry {
+    /// The track the file holds, or `None` for a file that is not audio (remembered so that it is
+    /// not probed again while unchanged).
+    pub id: Option<TrackId>,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub mtime_ns: i64,
+}
+
+/// Encodes a stored value: the schema byte, then postcard.
+pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut out = vec![SCHEMA_VERSION as u8];
+    // Serialising plain structs into a Vec cannot fail.
+    out.extend(postcard::to_stdvec(value).expect("postcard encodes plain structs"));
+    out
+}
+
+/// Decodes a value written by [`encode`].
+pub(crate) fn decode<T: for<'de> Deserialize<'de>>(
+    what: &'static str,
+    bytes: &[u8],
+) -> Result<T, IndexError> {
+    match bytes.split_first() {
+        Some((&v, rest)) if u32::from(v) == SCHEMA_VERSION => {
+            postcard::from_bytes(rest).map_err(|e| IndexError::Corrupt {
+                what,
+                reason: e.to_string(),
+            })
+        }
+        Some((&v, _)) => Err(IndexError::Corrupt {
+            what,
+            reason: format!("schema version {v}, expected {SCHEMA_VERSION}"),
+        }),
+        None => Err(IndexError::Corrupt {
+            what,
+            reason: "empty value".into(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn years_and_track_numbers() {
+        assert_eq!(parse_year("2019"), Some(2019));
+        assert_eq!(parse_year("2019-05-01"), Some(2019));
+        assert_eq!(parse_year("05/01/2019"), Some(2019));
+        assert_eq!(parse_year("unknown"), None);
+        assert_eq!(leading_number("3/12"), Some(3));
+        assert_eq!(leading_number(" 07"), Some(7));
+        assert_eq!(leading_number("A1"), None);
+    }
+
+    #[test]
+    fn ids_round_trip_as_hex() {
+        let id = TrackId([0xab; 16]);
+        assert_eq!(TrackId::from_hex(&id.to_hex()), Some(id));
+        assert_eq!(TrackId::from_hex("xyz"), None);
+    }
+
+    #[test]
+    fn values_carry_the_schema() {
+        let entry = PathEntry {
+            id: Some(TrackId([1; 16])),
+            size: 10,
+            mtime_ns: -5,
+        };
+        let bytes = encode(&entry);
+        assert_eq!(decode::<PathEntry>("path entry", &bytes).unwrap(), entry);
+        let mut other = bytes.clone();
+        other[0] = 99;
+        assert!(decode::<PathEntry>("path entry", &other).is_err());
+    }
+}

@@ -1,0 +1,336 @@
+//! The track store: a sled database under `<index>/store/`.
+//!
+//! | tree | key | value |
+//! | --- | --- | --- |
+//! | `tracks` | [`TrackId`] (16 bytes) | [`TrackRecord`] |
+//! | `paths` | absolute path (UTF-8 bytes) | [`PathEntry`] |
+//! | `pending` | [`TrackId`] | [`PendingOp`]: the track's text-index update is not committed yet |
+//! | `meta` | `schema_version`, `models` | the schema version (u32, little endian); the configured taggers (JSON) |
+//!
+//! A record is *visible* (to search) when it is in `tracks` and not in `pending`; see the crate
+//! documentation for the protocol that keeps this true across crashes.
+
+use std::path::{Path, PathBuf};
+
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::Transactional;
+
+use crate::error::IndexError;
+use crate::record::{decode, encode, PathEntry, TrackId, TrackRecord, SCHEMA_VERSION};
+use crate::tagger::ModelSpec;
+
+const SCHEMA_KEY: &[u8] = b"schema_version";
+const MODELS_KEY: &[u8] = b"models";
+
+/// A text-index update that the track store has decided but the text index may not have
+/// committed yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PendingOp {
+    /// (Re-)write the track's document.
+    Upsert,
+    /// Delete the track's document, then the record.
+    Remove,
+}
+
+impl PendingOp {
+    fn to_byte(self) -> u8 {
+        match self {
+            PendingOp::Upsert => 1,
+            PendingOp::Remove => 2,
+        }
+    }
+
+    fn from_byte(b: &[u8]) -> Result<PendingOp, IndexError> {
+        match b {
+            [1] => Ok(PendingOp::Upsert),
+            [2] => Ok(PendingOp::Remove),
+            _ => Err(IndexError::Corrupt {
+                what: "pending entry",
+                reason: format!("unknown operation {b:?}"),
+            }),
+        }
+    }
+}
+
+/// One atomic change to the track store, decided by the indexer. Applied in one sled
+/// transaction by [`TrackStore::apply`].
+#[derive(Debug, Default)]
+pub struct Change {
+    /// Records to write; each becomes pending [`PendingOp::Upsert`].
+    pub upserts: Vec<TrackRecord>,
+    /// Records to delete; each becomes pending [`PendingOp::Remove`] (the record itself goes when
+    /// the text index has committed the deletion).
+    pub removes: Vec<TrackId>,
+    /// Path entries to write.
+    pub set_paths: Vec<(String, PathEntry)>,
+    /// Path entries to delete.
+    pub unset_paths: Vec<String>,
+}
+
+impl Change {
+    /// Whether the change does nothing.
+    pub fn is_empty(&self) -> bool {
+        self.upserts.is_empty()
+            && self.removes.is_empty()
+            && self.set_paths.is_empty()
+            && self.unset_paths.is_empty()
+    }
+}
+
+/// The sled side of the index. Cheap to clone; clones share the database (reads from worker
+/// threads, writes from the indexer's single writer).
+#[derive(Debug, Clone)]
+pub struct TrackStore {
+    dir: PathBuf,
+    db: sled::Db,
+    tracks: sled::Tree,
+    paths: sled::Tree,
+    pending: sled::Tree,
+    meta: sled::Tree,
+}
+
+impl TrackStore {
+    /// Opens (or creates) the store in `dir`. Fails with [`IndexError::SchemaMismatch`] when it
+    /// was written with another schema.
+    pub fn open(dir: &Path) -> Result<TrackStore, IndexError> {
+        let err = |source| IndexError::Store {
+            path: dir.to_owned(),
+            source,
+        };
+        let db = open_db(dir).map_err(err)?;
+        let store = TrackStore {
+            dir: dir.to_owned(),
+            tracks: db.open_tree("tracks").map_err(err)?,
+            paths: db.open_tree("paths").map_err(err)?,
+            pending: db.open_tree("pending").map_err(err)?,
+            meta: db.open_tree("meta").map_err(err)?,
+            db,
+        };
+        match store.meta.get(SCHEMA_KEY).map_err(err)? {
+            Some(v) => {
+                let found = <[u8; 4]>::try_from(v.as_ref())
+                    .map(u32::from_le_bytes)
+                    .unwrap_or(0);
+                if found != SCHEMA_VERSION {
+                    return Err(IndexError::SchemaMismatch {
+                        path: dir.to_owned(),
+                        found,
+                        expected: SCHEMA_VERSION,
+                    });
+                }
+            }
+            None if !store.tracks.is_empty() || !store.paths.is_empty() => {
+                return Err(IndexError::SchemaMismatch {
+                    path: dir.to_owned(),
+                    found: 0,
+                    expected: SCHEMA_VERSION,
+                });
+            }
+            None => {
+                store
+                    .meta
+                    .insert(SCHEMA_KEY, &SCHEMA_VERSION.to_le_bytes())
+                    .map_err(err)?;
+                store.flush()?;
+            }
+        }
+        Ok(store)
+    }
+
+    fn err(&self, source: sled::Error) -> IndexError {
+        IndexError::Store {
+            path: self.dir.clone(),
+            source,
+        }
+    }
+
+    /// The store's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The record of `id`, visible or not.
+    pub fn record(&self, id: &TrackId) -> Result<Option<TrackRecord>, IndexError> {
+        self.tracks
+            .get(id.0)
+            .map_err(|e| self.err(e))?
+            .map(|v| decode("track record", &v))
+            .transpose()
+    }
+
+    /// Whether `id` is committed in both stores (see the crate documentation).
+    pub fn is_visible(&self, id: &TrackId) -> Result<bool, IndexError> {
+        Ok(self.tracks.contains_key(id.0).map_err(|e| self.err(e))?
+            && !self.pending.contains_key(id.0).map_err(|e| self.err(e))?)
+    }
+
+    /// The entry of one path.
+    pub fn path_entry(&self, path: &str) -> Result<Option<PathEntry>, IndexError> {
+        self.paths
+            .get(path.as_bytes())
+            .map_err(|e| self.err(e))?
+            .map(|v| decode("path entry", &v))
+            .transpose()
+    }
+
+    /// Every record (visible or not), in id order.
+    pub fn records(&self) -> impl Iterator<Item = Result<TrackRecord, IndexError>> + '_ {
+        self.tracks.iter().map(move |kv| {
+            let (_, v) = kv.map_err(|e| self.err(e))?;
+            decode("track record", &v)
+        })
+    }
+
+    /// Every path entry, in path order.
+    pub fn paths(&self) -> impl Iterator<Item = Result<(String, PathEntry), IndexError>> + '_ {
+        self.paths.iter().map(move |kv| {
+            let (k, v) = kv.map_err(|e| self.err(e))?;
+            let path = String::from_utf8(k.to_vec()).map_err(|e| IndexError::Corrupt {
+                what: "path key",
+                reason: e.to_string(),
+            })?;
+            Ok((path, decode("path entry", &v)?))
+        })
+    }
+
+    /// The text-index updates not committed yet.
+    pub fn pending(&self) -> Result<Vec<(TrackId, PendingOp)>, IndexError> {
+        self.pending
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv.map_err(|e| self.err(e))?;
+                let id = <[u8; 16]>::try_from(k.as_ref()).map_err(|_| IndexError::Corrupt {
+                    what: "pending key",
+                    reason: format!("{} bytes", k.len()),
+                })?;
+                Ok((TrackId(id), PendingOp::from_byte(&v)?))
+            })
+            .collect()
+    }
+
+    /// Number of records (visible or not).
+    pub fn len(&self) -> usize {
+        self.tracks.len()
+    }
+
+    /// Whether the store holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.tracks.is_empty()
+    }
+
+    /// Number of path entries (audio files and remembered non-audio files).
+    pub fn path_count(&self) -> usize {
+        self.paths.len()
+    }
+
+    /// The taggers the index was last run with.
+    pub fn models(&self) -> Result<Vec<ModelSpec>, IndexError> {
+        match self.meta.get(MODELS_KEY).map_err(|e| self.err(e))? {
+            Some(v) => serde_json::from_slice(&v).map_err(|e| IndexError::Corrupt {
+                what: "model list",
+                reason: e.to_string(),
+            }),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Records the taggers of this run.
+    pub fn set_models(&self, models: &[ModelSpec]) -> Result<(), IndexError> {
+        let json = serde_json::to_vec(models).expect("model specs serialise");
+        self.meta
+            .insert(MODELS_KEY, json)
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Applies `change` atomically: all of it or (after a crash) none of it.
+    pub fn apply(&self, change: &Change) -> Result<(), IndexError> {
+        let upserts: Vec<(TrackId, Vec<u8>)> =
+            change.upserts.iter().map(|r| (r.id, encode(r))).collect();
+        let paths: Vec<(&str, Vec<u8>)> = change
+            .set_paths
+            .iter()
+            .map(|(p, e)| (p.as_str(), encode(e)))
+            .collect();
+        (&self.tracks, &self.paths, &self.pending)
+            .transaction(|(tracks, path_tree, pending)| {
+                for (id, bytes) in &upserts {
+                    tracks.insert(&id.0, bytes.as_slice())?;
+                    pending.insert(&id.0, &[PendingOp::Upsert.to_byte()])?;
+                }
+                for id in &change.removes {
+                    pending.insert(&id.0, &[PendingOp::Remove.to_byte()])?;
+                }
+                for path in &change.unset_paths {
+                    path_tree.remove(path.as_bytes())?;
+                }
+                for (path, bytes) in &paths {
+                    path_tree.insert(path.as_bytes(), bytes.as_slice())?;
+                }
+                Ok::<(), ConflictableTransactionError<()>>(())
+            })
+            .map_err(tx_error)
+    }
+
+    /// Marks `done` as committed in the text index: drops their pending entries and, for
+    /// removals, the records. Entries whose operation changed since are kept.
+    pub fn complete(&self, done: &[(TrackId, PendingOp)]) -> Result<(), IndexError> {
+        (&self.tracks, &self.pending)
+            .transaction(|(tracks, pending)| {
+                for (id, op) in done {
+                    let current = pending.get(id.0)?;
+                    if current.as_deref() == Some(&[op.to_byte()][..]) {
+                        pending.remove(&id.0)?;
+                        if *op == PendingOp::Remove {
+                            tracks.remove(&id.0)?;
+                        }
+                    }
+                }
+                Ok::<(), ConflictableTransactionError<()>>(())
+            })
+            .map_err(tx_error)
+    }
+
+    /// Makes everything written so far durable.
+    pub fn flush(&self) -> Result<(), IndexError> {
+        self.db.flush().map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Bytes the database occupies on disk.
+    pub fn size_on_disk(&self) -> Result<u64, IndexError> {
+        self.db.size_on_disk().map_err(|e| self.err(e))
+    }
+}
+
+/// Opens the sled database, waiting up to two seconds for its lock: sled's background flusher
+/// holds a just-dropped database open for a moment, so reopening at once in the same process
+/// can find it still locked. A lock held longer means another process is using the index.
+fn open_db(dir: &Path) -> Result<sled::Db, sled::Error> {
+    let mut attempts = 0;
+    loop {
+        match sled::Config::new()
+            .path(dir)
+            .cache_capacity(64 << 20)
+            .open()
+        {
+            Err(sled::Error::Io(e)) if e.to_string().contains("acquire lock") => {
+                attempts += 1;
+                if attempts >= 100 {
+                    return Err(sled::Error::Io(std::io::Error::other(format!(
+                        "{e} (is another musearch process using this index?)"
+                    ))));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
+fn tx_error(e: TransactionError<()>) -> IndexError {
+    IndexError::Transaction(match e {
+        TransactionError::Abort(()) => "aborted".into(),
+        TransactionError::Storage(e) => e.to_string(),
+    })
+}

@@ -1,0 +1,193 @@
+//! The writer side of a run (the calling thread, the index's only writer): turns each outcome
+//! into an atomic [`Change`] of the track store, commits periodically, and prunes.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
+
+use crossbeam_channel::Receiver;
+
+use crate::error::IndexError;
+use crate::index::Index;
+use crate::pipeline::{Options, Outcome, Progress};
+use crate::record::{PathEntry, TrackId, TrackRecord};
+use crate::report::Report;
+use crate::scan::FoundFile;
+use crate::store::{Change, TrackStore};
+
+/// The writer: settles each outcome in the index, committing every `commit_every` changes or
+/// `commit_interval`.
+pub(crate) fn write_loop(
+    index: &mut Index,
+    rx: &Receiver<Outcome>,
+    options: &Options,
+    report: &mut Report,
+    found: &AtomicU64,
+    scan_done: &AtomicBool,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<(), IndexError> {
+    let mut since_commit = 0usize;
+    let mut last_commit = Instant::now();
+    for outcome in rx.iter() {
+        let change = match outcome {
+            Outcome::Unchanged => {
+                report.unchanged += 1;
+                None
+            }
+            Outcome::Failed(f) => {
+                tracing::debug!("failed: {}", f.message);
+                report.failed.push(f);
+                None
+            }
+            Outcome::Fatal(e) => return Err(e),
+            Outcome::NotAudio(file) => {
+                report.not_audio += 1;
+                Some(settle(index.store(), &file, None)?.0)
+            }
+            Outcome::Known(file, id) => {
+                let (change, new_path) = settle(index.store(), &file, Some((id, None)))?;
+                if new_path {
+                    report.moved += 1;
+                } else {
+                    report.unchanged += 1;
+                }
+                Some(change)
+            }
+            Outcome::Tagged(record, file) => {
+                report.indexed += 1;
+                report.audio_secs += record.duration_secs;
+                Some(settle(index.store(), &file, Some((record.id, Some(*record))))?.0)
+            }
+        };
+        if let Some(change) = change.filter(|c| !c.is_empty()) {
+            index.apply(&change)?;
+            since_commit += 1;
+        }
+        if since_commit > 0
+            && (since_commit >= options.commit_every
+                || last_commit.elapsed() >= options.commit_interval)
+        {
+            index.commit()?;
+            since_commit = 0;
+            last_commit = Instant::now();
+        }
+        progress(&Progress {
+            found: found.load(Ordering::SeqCst),
+            scan_done: scan_done.load(Ordering::SeqCst),
+            done: report.files_done(),
+            failed: report.failed.len() as u64,
+        });
+    }
+    Ok(())
+}
+
+/// Whether a stored path's file is gone (other errors, such as permissions, do not count).
+fn is_gone(path: &str) -> bool {
+    matches!(std::fs::metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+}
+
+/// The change that records `file` as holding `track` (`None`: not audio): its path entry, the
+/// track's record (a freshly tagged one, or the stored one gaining this path; stored paths whose
+/// files are gone are dropped, which is how a move keeps its tags), and the path's removal from
+/// the track it held before, if another. Also says whether the path is new to the track.
+fn settle(
+    store: &TrackStore,
+    file: &FoundFile,
+    track: Option<(TrackId, Option<TrackRecord>)>,
+) -> Result<(Change, bool), IndexError> {
+    let mut change = Change::default();
+    let id = track.as_ref().map(|(id, _)| *id);
+    if let Some(PathEntry { id: Some(old), .. }) = store.path_entry(&file.path)? {
+        if Some(old) != id {
+            detach(store, old, std::slice::from_ref(&file.path), &mut change)?;
+        }
+    }
+    change.set_paths.push((
+        file.path.clone(),
+        PathEntry {
+            id,
+            size: file.size,
+            mtime_ns: file.mtime_ns,
+        },
+    ));
+    let Some((id, tagged)) = track else {
+        return Ok((change, true));
+    };
+    let retagged = tagged.is_some();
+    let mut record = match (tagged, store.record(&id)?) {
+        (Some(mut new), Some(old)) => {
+            new.paths = old.paths;
+            new
+        }
+        (Some(new), None) => new,
+        (None, Some(old)) => old,
+        (None, None) => {
+            return Err(IndexError::Corrupt {
+                what: "track record",
+                reason: format!("{id} vanished while {} was being indexed", file.path),
+            })
+        }
+    };
+    let before = record.paths.len();
+    let new_path = !record.paths.contains(&file.path);
+    let (keep, gone): (Vec<String>, Vec<String>) = record
+        .paths
+        .drain(..)
+        .partition(|p| *p == file.path || !is_gone(p));
+    record.paths = keep;
+    if new_path {
+        record.paths.push(file.path.clone());
+        record.paths.sort();
+    }
+    let changed = retagged || new_path || record.paths.len() != before;
+    change.unset_paths.extend(gone);
+    if changed {
+        change.upserts.push(record);
+    }
+    Ok((change, new_path))
+}
+
+/// Adds to `change` the removal of `paths` from track `id` (and of the track, when no path is
+/// left). Returns whether the track goes.
+fn detach(
+    store: &TrackStore,
+    id: TrackId,
+    paths: &[String],
+    change: &mut Change,
+) -> Result<bool, IndexError> {
+    let Some(mut record) = store.record(&id)? else {
+        return Ok(false);
+    };
+    record.paths.retain(|p| !paths.contains(p));
+    if record.paths.is_empty() {
+        change.removes.push(id);
+        Ok(true)
+    } else {
+        change.upserts.push(record);
+        Ok(false)
+    }
+}
+
+/// `--prune`: removes every path whose file is gone, and the tracks left without a file.
+pub(crate) fn prune(index: &mut Index, report: &mut Report) -> Result<(), IndexError> {
+    let mut gone: HashMap<Option<TrackId>, Vec<String>> = HashMap::new();
+    for entry in index.store().paths() {
+        let (path, entry) = entry?;
+        if is_gone(&path) {
+            gone.entry(entry.id).or_default().push(path);
+        }
+    }
+    for (id, paths) in gone {
+        let mut change = Change::default();
+        report.pruned_files += paths.len() as u64;
+        if let Some(id) = id {
+            if detach(index.store(), id, &paths, &mut change)? {
+                report.pruned_tracks += 1;
+            }
+        }
+        change.unset_paths = paths;
+        index.apply(&change)?;
+    }
+    index.commit()?;
+    Ok(())
+}

@@ -1,0 +1,349 @@
+//! Indexing runs on fixture clips with a small deterministic tagger (no libtorch): first run,
+//! unchanged files, moves, copies, changed files, a changed model, pruning, bad files, and
+//! recovery of interrupted commits.
+
+use std::path::{Path, PathBuf};
+
+use musearch_indexer::store::Change;
+use musearch_indexer::{
+    pipeline, BatchOutput, Index, IndexError, ModelSpec, Options, Report, TrackTagger,
+};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/audio");
+
+/// Tags a patch by its loudness in three mel regions: deterministic, cheap, content-dependent.
+struct BandTagger {
+    specs: Vec<ModelSpec>,
+}
+
+impl BandTagger {
+    fn new(version: &str) -> BandTagger {
+        BandTagger {
+            specs: vec![ModelSpec {
+                name: "bands".into(),
+                version: version.into(),
+                tags: vec!["bass".into(), "mids".into(), "treble".into()],
+                embedding_dim: 2,
+            }],
+        }
+    }
+}
+
+impl TrackTagger for BandTagger {
+    fn models(&self) -> &[ModelSpec] {
+        &self.specs
+    }
+
+    fn tag_batch(&mut self, patches: &[f32], n: usize) -> Result<Vec<BatchOutput>, String> {
+        let len = patches.len() / n;
+        let mut probabilities = Vec::new();
+        let mut embeddings = Vec::new();
+        for patch in patches.chunks(len) {
+            let mut bands = [0f32; 3];
+            for frame in patch.chunks(96) {
+                for (i, v) in frame.iter().enumerate() {
+                    bands[i * 3 / 96] += v;
+                }
+            }
+            let total: f32 = bands.iter().sum::<f32>().max(1e-6);
+            probabilities.extend(bands.iter().map(|b| b / total));
+            embeddings.extend([total, bands[0]]);
+        }
+        Ok(vec![BatchOutput {
+            probabilities,
+            embeddings,
+        }])
+    }
+}
+
+struct Setup {
+    _tmp: tempfile::TempDir,
+    music: PathBuf,
+    index_dir: PathBuf,
+}
+
+fn setup(files: &[&str]) -> Setup {
+    let tmp = tempfile::tempdir().unwrap();
+    let music = tmp.path().join("music");
+    std::fs::create_dir_all(music.join("sub")).unwrap();
+    for (i, f) in files.iter().enumerate() {
+        let to = if i % 2 == 0 {
+            music.join(Path::new(f).file_name().unwrap())
+        } else {
+            music.join("sub").join(Path::new(f).file_name().unwrap())
+        };
+        std::fs::copy(Path::new(FIXTURES).join(f), to).unwrap();
+    }
+    let index_dir = tmp.path().join("index");
+    Setup {
+        music,
+        index_dir,
+        _tmp: tmp,
+    }
+}
+
+fn run(setup: &Setup, tagger: &mut BandTagger, prune: bool) -> Report {
+    let mut index = Index::open(&setup.index_dir).unwrap();
+    let options = Options {
+        roots: vec![setup.music.clone()],
+        prune,
+        workers: 2,
+        batch_size: 8,
+        commit_every: 2,
+        ..Options::default()
+    };
+    let report = pipeline::run(&mut index, tagger, &options, &mut |_| {}).unwrap();
+    check_consistent(&index);
+    report
+}
+
+/// Both stores agree: every record visible, one text document per track, every path entry
+/// pointing at a record that lists it.
+fn check_consistent(index: &Index) {
+    let store = index.store();
+    assert!(store.pending().unwrap().is_empty());
+    let mut ids: Vec<String> = index.text().ids().unwrap();
+    ids.sort();
+    let n = ids.len();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "duplicate text documents");
+    let mut records: Vec<String> = store.records().map(|r| r.unwrap().id.to_hex()).collect();
+    records.sort();
+    assert_eq!(ids, records);
+    for entry in store.paths() {
+        let (path, entry) = entry.unwrap();
+        if let Some(id) = entry.id {
+            let record = store.record(&id).unwrap().expect("path points at a record");
+            assert!(
+                record.paths.contains(&path),
+                "{path} not in {:?}",
+                record.paths
+            );
+        }
+    }
+    for record in store.records() {
+        for path in record.unwrap().paths {
+            assert!(store.path_entry(&path).unwrap().is_some(), "{path}");
+        }
+    }
+}
+
+fn record_at(index_dir: &Path, path: &Path) -> musearch_indexer::TrackRecord {
+    let index = Index::open(index_dir).unwrap();
+    let entry = index
+        .store()
+        .path_entry(path.to_str().unwrap())
+        .unwrap()
+        .expect("path is indexed");
+    index.store().record(&entry.id.unwrap()).unwrap().unwrap()
+}
+
+const CLIPS: [&str; 4] = [
+    "short_2s_16k.wav",
+    "real_16k_mono.wav",
+    "real_48k_stereo.ogg",
+    "real_44k_stereo.flac",
+];
+
+#[test]
+fn first_run_then_unchanged() {
+    let s = setup(&CLIPS);
+    std::fs::write(s.music.join("notes.txt"), "liner notes").unwrap();
+    let mut tagger = BandTagger::new("1");
+    let r = run(&s, &mut tagger, false);
+    assert_eq!(r.files_seen, 5);
+    assert_eq!((r.indexed, r.not_audio, r.unchanged), (4, 1, 0), "{r:?}");
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    assert!(r.audio_secs > 2.0);
+
+    let rec = record_at(&s.index_dir, &s.music.join("sub/real_16k_mono.wav"));
+    assert_eq!(rec.sample_rate, 16_000);
+    assert_eq!(rec.channels, 1);
+    assert_eq!(rec.models.len(), 1);
+    let tags = &rec.models[0];
+    assert_eq!((tags.model.as_str(), tags.version.as_str()), ("bands", "1"));
+    assert_eq!(tags.probabilities.len(), 3);
+    assert!((tags.probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+    assert_eq!(tags.embedding.len(), 2);
+    assert!(tags.taggram.columns() >= 1);
+
+    // Second run: nothing is read.
+    let r = run(&s, &mut tagger, false);
+    assert_eq!(
+        (r.indexed, r.unchanged, r.moved, r.not_audio),
+        (0, 5, 0, 0),
+        "{r:?}"
+    );
+
+    let index = Index::open(&s.index_dir).unwrap();
+    let stats = index.stats().unwrap();
+    assert_eq!(
+        (stats.tracks, stats.files, stats.non_audio_files),
+        (4, 4, 1)
+    );
+    // Text search finds tracks by path words and by top tags.
+    assert_eq!(index.text().search("flac", 10).unwrap().len(), 1);
+    assert_eq!(index.text().search("tags:bass", 10).unwrap().len(), 4);
+}
+
+#[test]
+fn moves_copies_and_changes() {
+    let s = setup(&CLIPS);
+    let mut tagger = BandTagger::new("1");
+    run(&s, &mut tagger, false);
+    let before = record_at(&s.index_dir, &s.music.join("real_48k_stereo.ogg"));
+
+    // A move keeps the tags and is not decoded.
+    std::fs::create_dir_all(s.music.join("moved")).unwrap();
+    let moved = s.music.join("moved/renamed.ogg");
+    std::fs::rename(s.music.join("real_48k_stereo.ogg"), &moved).unwrap();
+    let r = run(&s, &mut tagger, false);
+    assert_eq!((r.indexed, r.moved, r.unchanged), (0, 1, 3), "{r:?}");
+    let after = record_at(&s.index_dir, &moved);
+    assert_eq!(after.id, before.id);
+    assert_eq!(after.models, before.models);
+    assert_eq!(after.paths, vec![moved.to_str().unwrap().to_string()]);
+
+    // A copy is the same track with two paths.
+    let copy = s.music.join("copy.ogg");
+    std::fs::copy(&moved, &copy).unwrap();
+    let r = run(&s, &mut tagger, false);
+    assert_eq!((r.indexed, r.moved), (0, 1), "{r:?}");
+    assert_eq!(record_at(&s.index_dir, &copy).paths.len(), 2);
+    assert_eq!(
+        Index::open(&s.index_dir).unwrap().stats().unwrap().tracks,
+        4
+    );
+
+    // Changed content at the same path is tagged again: the path moves to a new track.
+    std::fs::copy(
+        Path::new(FIXTURES).join("pcm_u8_16k.wav"),
+        s.music.join("short_2s_16k.wav"),
+    )
+    .unwrap();
+    let r = run(&s, &mut tagger, false);
+    assert_eq!((r.indexed, r.moved), (1, 0), "{r:?}");
+    let changed = record_at(&s.index_dir, &s.music.join("short_2s_16k.wav"));
+    assert_eq!(changed.codec, "pcm_u8");
+    // The old content had no other path: its track is gone.
+    assert_eq!(
+        Index::open(&s.index_dir).unwrap().stats().unwrap().tracks,
+        4
+    );
+}
+
+#[test]
+fn changed_model_retags_everything() {
+    let s = setup(&CLIPS[..2]);
+    run(&s, &mut BandTagger::new("1"), false);
+    let r = run(&s, &mut BandTagger::new("2"), false);
+    assert_eq!((r.indexed, r.unchanged), (2, 0), "{r:?}");
+    let rec = record_at(&s.index_dir, &s.music.join("short_2s_16k.wav"));
+    assert_eq!(rec.models[0].version, "2");
+    let r = run(&s, &mut BandTagger::new("2"), false);
+    assert_eq!((r.indexed, r.unchanged), (0, 2), "{r:?}");
+}
+
+#[test]
+fn prune_removes_gone_files() {
+    let s = setup(&CLIPS);
+    std::fs::write(s.music.join("cover.jpg"), [0xffu8, 0xd8, 0xff]).unwrap();
+    let mut tagger = BandTagger::new("1");
+    run(&s, &mut tagger, false);
+    std::fs::remove_file(s.music.join("real_48k_stereo.ogg")).unwrap();
+    std::fs::remove_file(s.music.join("cover.jpg")).unwrap();
+    // Without --prune the track stays.
+    let r = run(&s, &mut tagger, false);
+    assert_eq!(r.pruned_tracks, 0);
+    assert_eq!(
+        Index::open(&s.index_dir).unwrap().stats().unwrap().tracks,
+        4
+    );
+    let r = run(&s, &mut tagger, true);
+    assert_eq!((r.pruned_files, r.pruned_tracks), (2, 1), "{r:?}");
+    let index = Index::open(&s.index_dir).unwrap();
+    assert_eq!(index.stats().unwrap().tracks, 3);
+    assert_eq!(index.text().num_docs(), 3);
+    assert!(index.text().search("ogg", 10).unwrap().is_empty());
+}
+
+#[test]
+fn bad_files_are_reported_and_the_run_goes_on() {
+    let s = setup(&[
+        "short_2s_16k.wav",
+        "bad/text.wav",
+        "bad/garbage.ogg",
+        "bad/empty.mp3",
+        "bad/unsupported_container.wma",
+        "bad/truncated.flac",
+    ]);
+    let r = run(&s, &mut BandTagger::new("1"), false);
+    assert!(r.indexed >= 1, "{r:?}");
+    let failed: Vec<&str> = r
+        .failed
+        .iter()
+        .map(|f| Path::new(&f.path).file_name().unwrap().to_str().unwrap())
+        .collect();
+    for name in [
+        "text.wav",
+        "garbage.ogg",
+        "empty.mp3",
+        "unsupported_container.wma",
+    ] {
+        assert!(failed.contains(&name), "{name} not in {:?}", r.failed);
+    }
+    for f in &r.failed {
+        assert!(
+            f.message.contains(&f.path),
+            "the message names the file: {f:?}"
+        );
+        assert!(!f.code.is_empty());
+    }
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["failed"].as_array().unwrap().len(), r.failed.len());
+}
+
+#[test]
+fn interrupted_commits_are_completed_on_open() {
+    let s = setup(&CLIPS[..2]);
+    run(&s, &mut BandTagger::new("1"), false);
+    let path = s.music.join("short_2s_16k.wav");
+    let mut rec = record_at(&s.index_dir, &path);
+    {
+        // Phase 1 only, as if killed before the text commit: the track is invisible.
+        let mut index = Index::open(&s.index_dir).unwrap();
+        rec.metadata.title = Some("Zanzibar".into());
+        index
+            .apply(&Change {
+                upserts: vec![rec.clone()],
+                ..Change::default()
+            })
+            .unwrap();
+        assert!(!index.store().is_visible(&rec.id).unwrap());
+    }
+    let index = Index::open(&s.index_dir).unwrap();
+    assert_eq!(index.reconciled_on_open().completed, 1);
+    check_consistent(&index);
+    assert_eq!(index.text().search("zanzibar", 10).unwrap(), vec![rec.id]);
+}
+
+#[test]
+fn schema_change_is_a_clear_error() {
+    let s = setup(&CLIPS[..1]);
+    run(&s, &mut BandTagger::new("1"), false);
+    {
+        let db = sled::open(s.index_dir.join("store")).unwrap();
+        db.open_tree("meta")
+            .unwrap()
+            .insert("schema_version", &99u32.to_le_bytes())
+            .unwrap();
+        db.flush().unwrap();
+    }
+    match Index::open(&s.index_dir) {
+        Err(e @ IndexError::SchemaMismatch { found: 99, .. }) => {
+            let msg = e.to_string();
+            assert!(msg.contains("schema version 99"), "{msg}");
+        }
+        other => panic!("expected a schema mismatch, got {other:?}"),
+    }
+}

@@ -1,0 +1,114 @@
+//! `musearch index DIR…`: scan music folders, tag every new or changed track with the configured
+//! taggers and record it in the index (sled track store + tantivy text index). Incremental and
+//! crash-safe; see the `musearch-indexer` crate documentation.
+
+use std::path::PathBuf;
+
+/// Flags of `musearch index`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Music folders, scanned recursively (symbolic links followed, loops skipped).
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// The index directory (default: `index` in the musearch data directory, see
+    /// `musearch doctor`).
+    #[arg(long, short, env = "MUSEARCH_INDEX", value_name = "DIR")]
+    pub index: Option<PathBuf>,
+    /// Taggers to run on every track (repeat the flag for several).
+    #[arg(long = "model", short, default_values_t = [String::from("MTT_musicnn"), String::from("MSD_musicnn")])]
+    pub models: Vec<String>,
+    /// Where to run the networks: cpu, cuda, cuda:N or auto.
+    #[arg(long, default_value = "auto")]
+    pub device: String,
+    /// Patches (3 s each) per forward pass.
+    #[arg(long, default_value_t = 32)]
+    pub batch_size: usize,
+    /// Decoding threads (default: one per core).
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// Remove tracks whose files are gone.
+    #[arg(long)]
+    pub prune: bool,
+    /// Write the run's report (counts, failures with reasons) to this JSON file.
+    #[arg(long, value_name = "FILE.json")]
+    pub report: Option<PathBuf>,
+    /// The model store (default: `$MUSEARCH_HOME`, else the user's data directory).
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// Make the work visible (commit) after this many files …
+    #[arg(long, default_value_t = 256)]
+    pub commit_every: usize,
+    /// … or after this many seconds.
+    #[arg(long, default_value_t = 10.0)]
+    pub commit_secs: f64,
+}
+
+/// The index directory `musearch index` and `musearch info` use when none is given.
+pub fn default_index_dir(arg: Option<PathBuf>) -> PathBuf {
+    arg.unwrap_or_else(|| musearch_models::store::model_store_dir().join("index"))
+}
+
+/// Runs `musearch index` (not available without the `torch` feature).
+#[cfg(not(feature = "torch"))]
+pub fn run(_args: Args) -> anyhow::Result<()> {
+    anyhow::bail!("this musearch was built without the `torch` feature: it cannot run the taggers")
+}
+
+/// Runs `musearch index`.
+#[cfg(feature = "torch")]
+pub fn run(args: Args) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use musearch_indexer::tagger::TorchTaggers;
+    use musearch_indexer::{pipeline, Index, Options};
+    use musearch_models::torch_runtime::DeviceChoice;
+
+    let device = args.device.parse::<DeviceChoice>()?.resolve()?;
+    let store = args
+        .store
+        .clone()
+        .unwrap_or_else(musearch_models::store::model_store_dir);
+    let mut taggers = TorchTaggers::load(&store, &args.models, device)?;
+    if device == musearch_models::nets::Device::Cpu {
+        // Batches reuse their activations' memory instead of page-faulting it in again.
+        musearch_models::nets::keep_freed_memory();
+    }
+    let dir = default_index_dir(args.index.clone());
+    let mut index = Index::open(&dir).with_context(|| format!("opening {}", dir.display()))?;
+    let defaults = Options::default();
+    let options = Options {
+        roots: args.dirs.clone(),
+        prune: args.prune,
+        workers: args.workers.unwrap_or(defaults.workers),
+        batch_size: args.batch_size,
+        commit_every: args.commit_every.max(1),
+        commit_interval: std::time::Duration::from_secs_f64(args.commit_secs.max(0.0)),
+        ..defaults
+    };
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {elapsed_precise} [{wide_bar}] {pos}/{len} files, {per_sec}, ETA {eta} {msg}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    let mut report = pipeline::run(&mut index, &mut taggers, &options, &mut |p| {
+        bar.set_length(p.found);
+        bar.set_position(p.done);
+        let scanning = if p.scan_done { "" } else { " (scanning)" };
+        if p.failed > 0 {
+            bar.set_message(format!("{} failed{scanning}", p.failed));
+        } else {
+            bar.set_message(scanning);
+        }
+    })?;
+    bar.finish_and_clear();
+    report.reconciled = index.reconciled_on_open().clone();
+    println!("{}", report.summary());
+    println!("index: {}", dir.display());
+    if let Some(path) = &args.report {
+        let json = serde_json::to_string_pretty(&report)?;
+        std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
