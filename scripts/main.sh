@@ -5,8 +5,9 @@
 #
 # As it stands today (see README "Status"): installs what musearch needs, builds it in release
 # mode, imports the four pretrained musicnn taggers from their PyPI wheel, fetches a real demo
-# catalog of about 12 hours of music from Debian's game-music packages, and tags a sample of it.
-# Indexing the whole catalog and serving it on localhost arrive with issues 4–6.
+# catalog of about 12 hours of music from Debian's game-music packages and indexes it (sled +
+# tantivy, with a progress bar). Searching it and serving the page on localhost arrive with
+# issues 5, 6 and 8.
 #
 # Idempotent: a second run reuses the venv, the build, the models and the music, and starts in
 # seconds. Everything goes under $MUSEARCH_HOME (default ~/.local/share/musearch).
@@ -41,15 +42,18 @@ fi
 step "demo catalog (Debian music packages) into $MUSEARCH_HOME/demo-music"
 scripts/fetch-demo-music.sh "$MUSEARCH_HOME/demo-music"
 
-step "a first look: tags of a few demo tracks"
-mapfile -t sample < <(find "$MUSEARCH_HOME/demo-music" -type f \( -name '*.ogg' -o -name '*.opus' \) | sort | awk 'NR % 25 == 1' | head -n 5)
-"$musearch" tag --model MSD_musicnn --top 5 "${sample[@]}"
-"$musearch" mel "${sample[0]}" --png "$MUSEARCH_HOME/demo-mel.png"
+step "index the demo catalog (both default taggers; incremental: a second run skips what is done)"
+"$musearch" index "$MUSEARCH_HOME/demo-music" --report "$MUSEARCH_HOME/index-report.json"
+"$musearch" info
+
+step "a first look: the tags and the spectrogram of one track"
+first="$(find "$MUSEARCH_HOME/demo-music" -type f -name '*.ogg' | sort | head -n 1)"
+"$musearch" tag --model MSD_musicnn --top 5 --taggram "$MUSEARCH_HOME/demo-taggram.png" "$first"
+"$musearch" mel "$first" --png "$MUSEARCH_HOME/demo-mel.png"
 
 cat <<EOM
 
-Done. The models are in $MUSEARCH_HOME, the demo music in $MUSEARCH_HOME/demo-music, and the
-spectrogram of one track in $MUSEARCH_HOME/demo-mel.png.
-Try:  $musearch tag --model MTT_musicnn "$MUSEARCH_HOME"/demo-music/wesnoth-1.16-music/*/*.ogg
-Indexing the catalog and the search page on 127.0.0.1 are not built yet (issues 4-6).
+Done. Models, the demo music, the index and its report ($MUSEARCH_HOME/index-report.json) are in
+$MUSEARCH_HOME; pictures of one track: demo-taggram.png and demo-mel.png there.
+Searching the index and the page on 127.0.0.1 are not built yet (issues 5, 6 and 8).
 EOM
