@@ -143,6 +143,17 @@ fn draw_cells<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The number of rows of `cols`, or an error naming `path` when there is nothing to draw.
+fn rows_to_draw(path: &Path, cols: &[Vec<f32>]) -> Result<usize, PlotError> {
+    match cols.first().map_or(0, Vec::len) {
+        0 => Err(PlotError {
+            path: path.to_owned(),
+            reason: "nothing to draw".into(),
+        }),
+        n_rows => Ok(n_rows),
+    }
+}
+
 /// Draws `cols` (time on the x axis, row 0 at the bottom) as a viridis heat map PNG.
 ///
 /// Values are mapped linearly from the data's minimum to its maximum. Each column is
@@ -157,10 +168,7 @@ pub fn heatmap_png(
         path: path.to_owned(),
         reason,
     };
-    let n_rows = cols.first().map_or(0, Vec::len);
-    if cols.is_empty() || n_rows == 0 {
-        return Err(err("nothing to draw".into()));
-    }
+    let n_rows = rows_to_draw(path, cols)?;
     let (w, h) = (cols.len() as u32 * px_per_col, n_rows as u32 * px_per_row);
     let root = BitMapBackend::new(path, (w, h)).into_drawing_area();
     let grid = CellGrid {
@@ -254,10 +262,7 @@ pub fn labelled_heatmap_png(
         path: path.to_owned(),
         reason,
     };
-    let n_rows = cols.first().map_or(0, Vec::len);
-    if cols.is_empty() || n_rows == 0 {
-        return Err(err("nothing to draw".into()));
-    }
+    let n_rows = rows_to_draw(path, cols)?;
     if axes.row_labels.len() != n_rows {
         return Err(err(format!(
             "{} row labels for {n_rows} rows",

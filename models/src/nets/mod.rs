@@ -199,6 +199,17 @@ pub struct TaggerOutput {
     pub embedding: Tensor,
 }
 
+impl TaggerOutput {
+    /// The output of a network's last layer (`logits`) and its penultimate layer (`embedding`).
+    pub fn from_logits(logits: Tensor, embedding: Tensor) -> Self {
+        TaggerOutput {
+            probabilities: logits.sigmoid(),
+            logits,
+            embedding,
+        }
+    }
+}
+
 /// How a checkpoint variable's layout maps to the tch parameter's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {

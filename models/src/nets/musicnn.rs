@@ -311,11 +311,7 @@ impl Musicnn {
         let pooled = self.pool_bn.forward(&pooled);
         let embedding = self.dense_bn.forward(&self.dense.forward(&pooled).relu());
         let logits = self.output.forward(&embedding);
-        TaggerOutput {
-            probabilities: logits.sigmoid(),
-            logits,
-            embedding,
-        }
+        TaggerOutput::from_logits(logits, embedding)
     }
 }
 

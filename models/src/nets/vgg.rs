@@ -157,11 +157,7 @@ impl Vgg {
         let n = x.size()[0];
         let embedding = x.permute([0, 2, 3, 1]).reshape([n, -1]);
         let logits = self.output.forward(&embedding);
-        TaggerOutput {
-            probabilities: logits.sigmoid(),
-            logits,
-            embedding,
-        }
+        TaggerOutput::from_logits(logits, embedding)
     }
 }
 
