@@ -6,34 +6,15 @@
 
 #![cfg(feature = "torch")]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn wheel_dir() -> PathBuf {
-    let var = "MUSEARCH_MUSICNN_WHEEL_DIR";
-    let dir = std::env::var_os(var).unwrap_or_else(|| {
-        panic!(
-            "{var} is not set: run `scripts/fetch-musicnn-wheel.sh /tmp/musicnn-wheel` and set \
-             {var}=/tmp/musicnn-wheel"
-        )
-    });
-    PathBuf::from(dir)
-}
+use std::path::Path;
+use std::process::Output;
+
+use common::{fixture, wheel_dir};
 
 fn musearch(store: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_musearch"))
-        .args(args)
-        .env("MUSEARCH_HOME", store)
-        .output()
-        .expect("running musearch")
-}
-
-fn fixture(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/audio")
-        .join(name)
-        .display()
-        .to_string()
+    common::run_musearch(store, args)
 }
 
 #[test]

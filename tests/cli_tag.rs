@@ -6,33 +6,25 @@
 
 #![cfg(feature = "torch")]
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Output;
+
+use common::{fixture, wheel_dir};
 use musearch_models::plot::png_size;
 use musearch_models::taggram::Taggram;
 
+/// Runs `musearch ARGS` and insists that it succeeds.
 fn musearch(store: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_musearch"))
-        .args(args)
-        .env("MUSEARCH_HOME", store)
-        .output()
-        .expect("running musearch");
+    let out = common::run_musearch(store, args);
     assert!(
         out.status.success(),
         "musearch {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     out
-}
-
-fn fixture(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/audio")
-        .join(name)
-        .display()
-        .to_string()
 }
 
 /// Runs `tag --json` with `aggregate` and returns, per file, the tag scores and the patches.
@@ -62,10 +54,7 @@ fn tag_json(
 
 #[test]
 fn aggregate_and_taggram_pictures() {
-    let wheel = PathBuf::from(
-        std::env::var_os("MUSEARCH_MUSICNN_WHEEL_DIR")
-            .expect("MUSEARCH_MUSICNN_WHEEL_DIR is not set (see scripts/fetch-musicnn-wheel.sh)"),
-    );
+    let wheel = wheel_dir();
     let store = tempfile::tempdir().unwrap();
     musearch(
         store.path(),

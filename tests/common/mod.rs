@@ -1,0 +1,36 @@
+//! Helpers shared by the end-to-end tests that run the `musearch` binary with a model store.
+
+#![allow(dead_code)] // each test file uses a different subset
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The unpacked musicnn wheel named by `MUSEARCH_MUSICNN_WHEEL_DIR` (set by scripts/test.sh).
+pub fn wheel_dir() -> PathBuf {
+    let var = "MUSEARCH_MUSICNN_WHEEL_DIR";
+    let dir = std::env::var_os(var).unwrap_or_else(|| {
+        panic!(
+            "{var} is not set: run `scripts/fetch-musicnn-wheel.sh /tmp/musicnn-wheel` and set \
+             {var}=/tmp/musicnn-wheel"
+        )
+    });
+    PathBuf::from(dir)
+}
+
+/// Runs `musearch ARGS` with `store` as its model store; the caller judges the outcome.
+pub fn run_musearch(store: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_musearch"))
+        .args(args)
+        .env("MUSEARCH_HOME", store)
+        .output()
+        .expect("running musearch")
+}
+
+/// The path of a clip in `fixtures/audio/`, as a string argument.
+pub fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/audio")
+        .join(name)
+        .display()
+        .to_string()
+}
