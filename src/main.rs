@@ -35,21 +35,34 @@ enum Command {
     Index(commands::index::Args),
     /// Show what an index holds: tracks, hours of audio, models, size on disk.
     Info(commands::info::Args),
+    /// Search the index: free text to ranked tracks, each with why it ranks there.
+    Search(commands::search::Args),
+    /// Draw the t-SNE maps: the tags by meaning, or (`--tracks`) the catalog by sound.
+    Map(commands::map::Args),
+    /// The tracks that sound most like one indexed track (by id or file path).
+    Similar(commands::similar::Args),
     /// Score query → tag mapping on a graded relevance file: nDCG@5 and nDCG@10.
     EvalQueries(commands::eval_queries::Args),
     /// Compose and render a synthetic data set in the MagnaTagATune layout with known labels.
     SynthDataset(commands::synth_dataset::Args),
-    /// Train a tagger (FCN-3/4/5) on a data set in the MagnaTagATune layout.
+    /// Serve the search API, the audio and the page over HTTP (prints the URL).
+    Serve(commands::serve::Args),
+    /// Train a tagger (FCN-3/4/5, multi-scale, short-chunk ResNet) on a data set in the
+    /// MagnaTagATune layout; `--export NAME` puts it into the model store.
     #[cfg(feature = "torch")]
     Train(commands::train::Args),
-    /// Evaluate a trained run: macro ROC-AUC and PR-AUC and a per-tag table.
+    /// Evaluate a trained run or a store model on a data set: macro ROC-AUC and PR-AUC and a
+    /// per-tag table.
     #[cfg(feature = "torch")]
     Eval(commands::eval::Args),
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose);
+    // `serve` sets up its own logs (request lines, JSON on request).
+    if !matches!(cli.command, Command::Serve(_)) {
+        init_logging(cli.verbose);
+    }
     let result = match cli.command {
         Command::Mel(args) => commands::mel::run(args),
         Command::Bench(cmd) => commands::bench::run(cmd),
@@ -58,8 +71,12 @@ fn main() -> std::process::ExitCode {
         Command::Tag(args) => commands::tag::run(args),
         Command::Index(args) => commands::index::run(args),
         Command::Info(args) => commands::info::run(args),
+        Command::Search(args) => commands::search::run(args),
+        Command::Map(args) => commands::map::run(args),
+        Command::Similar(args) => commands::similar::run(args),
         Command::EvalQueries(args) => commands::eval_queries::run(args, cli.verbose),
         Command::SynthDataset(args) => commands::synth_dataset::run(args),
+        Command::Serve(args) => commands::serve::run(args, cli.verbose),
         #[cfg(feature = "torch")]
         Command::Train(args) => commands::train::run(args),
         #[cfg(feature = "torch")]

@@ -1,10 +1,13 @@
 //! The track-store benchmark: writes synthetic track records (two taggers, 50 tags, 200-d
 //! embeddings, a taggram of a 4-minute track, realistic paths and metadata) through the same
 //! two-phase protocol as `musearch index`, commits every `--batch` records, and prints the write
-//! rate, the bytes per track on disk, and the time to read every record back.
+//! rate, the bytes per track on disk, the time to open the index again (which reads the stored
+//! counts) next to the time of sled's `Tree::len` walk that opening used to take, and the time to
+//! read every record back.
 //!
 //! ```text
 //! cargo bench -p musearch-indexer --bench store_write -- --records 1000000 [--batch 5000] [--dir DIR]
+//! cargo bench -p musearch-indexer --bench store_write -- --reopen DIR   # only the open timings
 //! ```
 
 use std::path::PathBuf;
@@ -87,8 +90,47 @@ fn record(i: u64, rng: &mut Lcg, specs: &[ModelSpec]) -> TrackRecord {
     }
 }
 
+/// Times opening the index at `dir` (with its reconciliation) and, on the raw sled database,
+/// the `Tree::len` walks of the `tracks` and `paths` trees that the counts replace. Returns the
+/// opened index's record count.
+fn time_open(dir: &std::path::Path) -> u64 {
+    let t = Instant::now();
+    let index = Index::open(dir).unwrap();
+    let open_secs = t.elapsed().as_secs_f64();
+    let counts = index.store().counts().unwrap();
+    drop(index);
+    // sled's flusher lets go of the lock a moment after the drop.
+    let db = loop {
+        match sled::Config::new().path(dir.join("store")).open() {
+            Ok(db) => break db,
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
+        }
+    };
+    let t = Instant::now();
+    let tracks = db.open_tree("tracks").unwrap().len() as u64;
+    let walk_tracks = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let paths = db.open_tree("paths").unwrap().len() as u64;
+    let walk_paths = t.elapsed().as_secs_f64();
+    drop(db);
+    assert_eq!(
+        (counts.tracks, counts.paths),
+        (tracks, paths),
+        "stored counts"
+    );
+    println!("open + reconcile:   {open_secs:.2} s (counts read from meta: {tracks} tracks, {paths} paths)");
+    println!(
+        "Tree::len walks:    tracks {walk_tracks:.2} s, paths {walk_paths:.2} s (what opening cost before the counts)"
+    );
+    tracks
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let Some(dir) = arg(&args, "--reopen") {
+        time_open(std::path::Path::new(&dir));
+        return;
+    }
     let records: u64 = arg(&args, "--records").map_or(100_000, |v| v.parse().unwrap());
     let batch: u64 = arg(&args, "--batch").map_or(5_000, |v| v.parse().unwrap());
     let tmp = tempfile::tempdir_in(std::env::temp_dir()).unwrap();
@@ -138,9 +180,8 @@ fn main() {
     let store_bytes = dir_size(&dir.join("store"));
     let text_bytes = dir_size(&dir.join("text"));
 
-    let t = Instant::now();
+    assert_eq!(time_open(&dir), records);
     let index = Index::open(&dir).unwrap();
-    let open_secs = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let mut read = 0u64;
     let mut secs = 0f64;
@@ -170,7 +211,6 @@ fn main() {
         text_bytes as f64 / records as f64,
         generated_bytes as f64 / records as f64
     );
-    println!("open + reconcile:   {open_secs:.2} s");
     println!(
         "read all records:   {read_secs:.1} s ({:.0} records/s)",
         records as f64 / read_secs

@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use crate::counts::{Counts, Sign};
 use crate::error::IndexError;
 use crate::record::{TrackId, TrackRecord};
 use crate::store::{Change, PendingOp, TrackStore};
@@ -147,7 +148,7 @@ impl Index {
             completed: self.commit()?,
             ..Reconciled::default()
         };
-        if self.text.num_docs() == self.store.len() as u64 {
+        if self.text.num_docs() == self.store.len()? as u64 {
             return Ok(report);
         }
         let mut seen: HashMap<String, usize> = HashMap::new();
@@ -193,29 +194,26 @@ impl Index {
         })
     }
 
-    /// Totals for `musearch info`.
+    /// Totals for `musearch info`: the store's [`Counts`] less the records of pending updates
+    /// (which are not visible), so the cost is in proportion to the pending updates, not to the
+    /// index.
     pub fn stats(&self) -> Result<IndexStats, IndexError> {
-        let (mut tracks, mut files, mut secs) = (0usize, 0usize, 0f64);
-        for record in self.visible_records() {
-            let record = record?;
-            tracks += 1;
-            files += record.paths.len();
-            secs += record.duration_secs;
-        }
-        let mut non_audio_files = 0;
-        for entry in self.store.paths() {
-            if entry?.1.id.is_none() {
-                non_audio_files += 1;
+        let all = self.store.counts()?;
+        let pending = self.store.pending()?;
+        let mut invisible = Counts::default();
+        for (id, _) in &pending {
+            if let Some(record) = self.store.record(id)? {
+                invisible.add_record(&record, Sign::Add);
             }
         }
         Ok(IndexStats {
             dir: self.dir.clone(),
-            tracks,
-            files,
-            non_audio_files,
-            hours: secs / 3600.0,
+            tracks: all.tracks.saturating_sub(invisible.tracks) as usize,
+            files: all.track_paths.saturating_sub(invisible.track_paths) as usize,
+            non_audio_files: all.non_audio_paths as usize,
+            hours: all.duration_ms.saturating_sub(invisible.duration_ms) as f64 / 3_600_000.0,
             text_documents: self.text.num_docs(),
-            pending: self.store.pending()?.len(),
+            pending: pending.len(),
             models: self.models.clone(),
             bytes_on_disk: dir_size(&self.dir),
         })

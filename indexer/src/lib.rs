@@ -13,8 +13,9 @@
 //!   and top tags, for text search.
 //!
 //! Modules, in the order data flows: [`scan`] (walk, file facts, content hash), [`pipeline`]
-//! (worker pool, batching; its writer side in `writer.rs`), [`tagger`] (the networks and pooling), [`store`],
-//! [`text_index`], [`index`] (the two stores together), [`report`].
+//! (worker pool, batching; its writer side in `writer.rs`), [`tagger`] (the networks and pooling), [`store`]
+//! (with its running totals in [`counts`]), [`text_index`], [`index`] (the two stores together),
+//! [`report`], [`progress_log`] (progress as plain log lines).
 //!
 //! ## Visibility and crash safety
 //!
@@ -55,9 +56,11 @@
 //! `torch` (default) adds `tagger::TorchTaggers`, musicnn's networks through libtorch. Without
 //! it everything else builds and works with any [`TrackTagger`].
 
+pub mod counts;
 pub mod error;
 pub mod index;
 pub mod pipeline;
+pub mod progress_log;
 pub mod record;
 pub mod report;
 pub mod scan;
@@ -66,9 +69,11 @@ pub mod tagger;
 pub mod text_index;
 mod writer;
 
+pub use counts::Counts;
 pub use error::IndexError;
 pub use index::{Index, IndexStats, Reconciled};
 pub use pipeline::{Options, Progress};
+pub use progress_log::ProgressLog;
 pub use record::{
     CompactTaggram, Metadata, ModelTags, PathEntry, TrackId, TrackRecord, SCHEMA_VERSION,
 };

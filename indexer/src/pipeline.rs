@@ -199,7 +199,7 @@ pub fn run(
         writer::prune(index, &mut report)?;
     }
     report.files_seen = found.load(Ordering::SeqCst);
-    report.tracks_in_index = index.store().len();
+    report.tracks_in_index = index.store().len()?;
     report.elapsed_secs = started.elapsed().as_secs_f64();
     Ok(report)
 }

@@ -5,22 +5,28 @@
 //! | `tracks` | [`TrackId`] (16 bytes) | [`TrackRecord`] |
 //! | `paths` | absolute path (UTF-8 bytes) | [`PathEntry`] |
 //! | `pending` | [`TrackId`] | [`PendingOp`]: the track's text-index update is not committed yet |
-//! | `meta` | `schema_version`, `models` | the schema version (u32, little endian); the configured taggers (JSON) |
+//! | `meta` | `schema_version`, `models`, `counts` | the schema version (u32, little endian); the configured taggers (JSON); the [`Counts`] |
 //!
 //! A record is *visible* (to search) when it is in `tracks` and not in `pending`; see the crate
 //! documentation for the protocol that keeps this true across crashes.
+//!
+//! The [`Counts`] change in the same transaction as the trees they count, so [`TrackStore::len`],
+//! [`TrackStore::path_count`] and the index's statistics read one key instead of walking the
+//! trees.
 
 use std::path::{Path, PathBuf};
 
-use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 use sled::Transactional;
 
+use crate::counts::{Counts, Sign};
 use crate::error::IndexError;
 use crate::record::{decode, encode, PathEntry, TrackId, TrackRecord, SCHEMA_VERSION};
 use crate::tagger::ModelSpec;
 
 const SCHEMA_KEY: &[u8] = b"schema_version";
 const MODELS_KEY: &[u8] = b"models";
+const COUNTS_KEY: &[u8] = b"counts";
 
 /// A text-index update that the track store has decided but the text index may not have
 /// committed yet.
@@ -127,12 +133,23 @@ impl TrackStore {
                 });
             }
             None => {
-                store
-                    .meta
-                    .insert(SCHEMA_KEY, &SCHEMA_VERSION.to_le_bytes())
-                    .map_err(err)?;
+                let mut batch = sled::Batch::default();
+                batch.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_le_bytes());
+                batch.insert(COUNTS_KEY, &Counts::default().encode()[..]);
+                store.meta.apply_batch(batch).map_err(err)?;
                 store.flush()?;
             }
+        }
+        if store.meta.get(COUNTS_KEY).map_err(err)?.is_none() {
+            // Written before the counts existed: count once. Nothing else writes while the
+            // store is open here (sled's lock keeps other processes out).
+            tracing::info!("counting the records of {} once", dir.display());
+            let counts = store.recount()?;
+            store
+                .meta
+                .insert(COUNTS_KEY, &counts.encode()[..])
+                .map_err(err)?;
+            store.flush()?;
         }
         Ok(store)
     }
@@ -208,19 +225,42 @@ impl TrackStore {
             .collect()
     }
 
-    /// Number of records (visible or not).
-    pub fn len(&self) -> usize {
-        self.tracks.len()
+    /// Number of records (visible or not), from the stored [`Counts`].
+    pub fn len(&self) -> Result<usize, IndexError> {
+        Ok(self.counts()?.tracks as usize)
     }
 
     /// Whether the store holds no record.
-    pub fn is_empty(&self) -> bool {
-        self.tracks.is_empty()
+    pub fn is_empty(&self) -> Result<bool, IndexError> {
+        Ok(self.counts()?.tracks == 0)
     }
 
-    /// Number of path entries (audio files and remembered non-audio files).
-    pub fn path_count(&self) -> usize {
-        self.paths.len()
+    /// Number of path entries (audio files and remembered non-audio files), from the stored
+    /// [`Counts`].
+    pub fn path_count(&self) -> Result<usize, IndexError> {
+        Ok(self.counts()?.paths as usize)
+    }
+
+    /// The running totals (one read of `meta`).
+    pub fn counts(&self) -> Result<Counts, IndexError> {
+        match self.meta.get(COUNTS_KEY).map_err(|e| self.err(e))? {
+            Some(bytes) => Counts::decode(&bytes),
+            None => Ok(Counts::default()),
+        }
+    }
+
+    /// The totals counted by walking every record and path entry: what [`TrackStore::counts`]
+    /// must equal. Takes time in proportion to the store (for checks and for indexes written
+    /// before the counts were kept).
+    pub fn recount(&self) -> Result<Counts, IndexError> {
+        let mut counts = Counts::default();
+        for record in self.records() {
+            counts.add_record(&record?, Sign::Add);
+        }
+        for entry in self.paths() {
+            counts.add_path(&entry?.1, Sign::Add);
+        }
+        Ok(counts)
     }
 
     /// The taggers the index was last run with.
@@ -252,22 +292,35 @@ impl TrackStore {
             .iter()
             .map(|(p, e)| (p.as_str(), encode(e)))
             .collect();
-        (&self.tracks, &self.paths, &self.pending)
-            .transaction(|(tracks, path_tree, pending)| {
-                for (id, bytes) in &upserts {
-                    tracks.insert(&id.0, bytes.as_slice())?;
+        (&self.tracks, &self.paths, &self.pending, &self.meta)
+            .transaction(|(tracks, path_tree, pending, meta)| {
+                let mut counts = tx_counts(meta)?;
+                for (record, (id, bytes)) in change.upserts.iter().zip(&upserts) {
+                    if let Some(old) = tracks.insert(&id.0, bytes.as_slice())? {
+                        let old: TrackRecord = decode("track record", &old).map_err(abort)?;
+                        counts.add_record(&old, Sign::Remove);
+                    }
+                    counts.add_record(record, Sign::Add);
                     pending.insert(&id.0, &[PendingOp::Upsert.to_byte()])?;
                 }
                 for id in &change.removes {
                     pending.insert(&id.0, &[PendingOp::Remove.to_byte()])?;
                 }
                 for path in &change.unset_paths {
-                    path_tree.remove(path.as_bytes())?;
+                    if let Some(old) = path_tree.remove(path.as_bytes())? {
+                        let old: PathEntry = decode("path entry", &old).map_err(abort)?;
+                        counts.add_path(&old, Sign::Remove);
+                    }
                 }
-                for (path, bytes) in &paths {
-                    path_tree.insert(path.as_bytes(), bytes.as_slice())?;
+                for ((path, bytes), (_, entry)) in paths.iter().zip(&change.set_paths) {
+                    if let Some(old) = path_tree.insert(path.as_bytes(), bytes.as_slice())? {
+                        let old: PathEntry = decode("path entry", &old).map_err(abort)?;
+                        counts.add_path(&old, Sign::Remove);
+                    }
+                    counts.add_path(entry, Sign::Add);
                 }
-                Ok::<(), ConflictableTransactionError<()>>(())
+                meta.insert(COUNTS_KEY, &counts.encode()[..])?;
+                Ok(())
             })
             .map_err(tx_error)
     }
@@ -275,18 +328,24 @@ impl TrackStore {
     /// Marks `done` as committed in the text index: drops their pending entries and, for
     /// removals, the records. Entries whose operation changed since are kept.
     pub fn complete(&self, done: &[(TrackId, PendingOp)]) -> Result<(), IndexError> {
-        (&self.tracks, &self.pending)
-            .transaction(|(tracks, pending)| {
+        (&self.tracks, &self.pending, &self.meta)
+            .transaction(|(tracks, pending, meta)| {
+                let mut counts = tx_counts(meta)?;
                 for (id, op) in done {
                     let current = pending.get(id.0)?;
                     if current.as_deref() == Some(&[op.to_byte()][..]) {
                         pending.remove(&id.0)?;
                         if *op == PendingOp::Remove {
-                            tracks.remove(&id.0)?;
+                            if let Some(old) = tracks.remove(&id.0)? {
+                                let old: TrackRecord =
+                                    decode("track record", &old).map_err(abort)?;
+                                counts.add_record(&old, Sign::Remove);
+                            }
                         }
                     }
                 }
-                Ok::<(), ConflictableTransactionError<()>>(())
+                meta.insert(COUNTS_KEY, &counts.encode()[..])?;
+                Ok(())
             })
             .map_err(tx_error)
     }
@@ -328,9 +387,22 @@ fn open_db(dir: &Path) -> Result<sled::Db, sled::Error> {
     }
 }
 
-fn tx_error(e: TransactionError<()>) -> IndexError {
-    IndexError::Transaction(match e {
-        TransactionError::Abort(()) => "aborted".into(),
-        TransactionError::Storage(e) => e.to_string(),
-    })
+/// The counts as a transaction sees them.
+fn tx_counts(meta: &TransactionalTree) -> Result<Counts, ConflictableTransactionError<IndexError>> {
+    match meta.get(COUNTS_KEY)? {
+        Some(bytes) => Counts::decode(&bytes).map_err(abort),
+        None => Ok(Counts::default()),
+    }
+}
+
+/// Aborts a transaction with `e`.
+fn abort(e: IndexError) -> ConflictableTransactionError<IndexError> {
+    ConflictableTransactionError::Abort(e)
+}
+
+fn tx_error(e: TransactionError<IndexError>) -> IndexError {
+    match e {
+        TransactionError::Abort(e) => e,
+        TransactionError::Storage(e) => IndexError::Transaction(e.to_string()),
+    }
 }

@@ -194,7 +194,8 @@ mod torch {
     use std::path::Path;
 
     use musearch_models::audio::{N_MELS, PATCH_FRAMES};
-    use musearch_models::nets::{Device, PretrainedModel, Tagger, Tensor};
+    use musearch_models::nets::stored::StoredTagger;
+    use musearch_models::nets::{Device, Tensor};
 
     use super::{BatchOutput, ModelSpec, TrackTagger};
     use crate::error::IndexError;
@@ -202,7 +203,7 @@ mod torch {
     /// musicnn's pretrained taggers from the model store, run by libtorch.
     #[derive(Debug)]
     pub struct TorchTaggers {
-        taggers: Vec<Tagger>,
+        taggers: Vec<StoredTagger>,
         specs: Vec<ModelSpec>,
     }
 
@@ -218,12 +219,7 @@ mod torch {
             let mut taggers = Vec::new();
             let mut specs = Vec::new();
             for name in models {
-                let model = PretrainedModel::from_name(name).ok_or_else(|| {
-                    IndexError::Tagger(format!(
-                        "unknown model {name:?} (MTT_musicnn, MTT_vgg, MSD_musicnn, MSD_vgg)"
-                    ))
-                })?;
-                let (tagger, manifest, weights) = Tagger::load_from_store(store, model, device)
+                let (tagger, manifest, weights) = StoredTagger::load(store, name, device)
                     .map_err(|e| IndexError::Tagger(e.to_string()))?;
                 let hash = crate::scan::hash_file(&weights)?;
                 specs.push(ModelSpec {

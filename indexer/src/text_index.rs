@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use tantivy::collector::TopDocs;
 use tantivy::directory::MmapDirectory;
-use tantivy::query::QueryParser;
-use tantivy::schema::{Field, Schema, Value, STORED, STRING, TEXT};
+use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, Schema, Value, STORED, STRING, TEXT};
 use tantivy::{DocAddress, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::error::IndexError;
@@ -204,6 +204,60 @@ impl TextIndex {
             {
                 if seen.insert(id) {
                     out.push(id);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl TextIndex {
+    /// BM25 over the metadata fields (title, artist, album, genre): the best `limit` documents
+    /// matching any of `words` (each tokenised as the fields are: lower case, split on
+    /// punctuation), best first, with their scores. No words, or words without tokens, match
+    /// nothing. Unlike [`TextIndex::search`] the words are never parsed as query syntax.
+    pub fn search_metadata(
+        &self,
+        words: &[&str],
+        limit: usize,
+    ) -> Result<Vec<(TrackId, f32)>, IndexError> {
+        let f = self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for field in [f.title, f.artist, f.album, f.genre] {
+            let mut analyzer = self
+                .index
+                .tokenizer_for_field(field)
+                .map_err(|e| self.err(e))?;
+            for word in words {
+                let mut stream = analyzer.token_stream(word);
+                while let Some(token) = stream.next() {
+                    let term = Term::from_field_text(field, &token.text);
+                    clauses.push((
+                        Occur::Should,
+                        Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                    ));
+                }
+            }
+        }
+        if clauses.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let query = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let hits = searcher
+            .search(&query, &TopDocs::with_limit(limit))
+            .map_err(|e| self.err(e))?;
+        let mut seen = HashSet::new();
+        let mut out = Vec::with_capacity(hits.len());
+        for (score, addr) in hits {
+            let doc: TantivyDocument = searcher.doc(addr).map_err(|e| self.err(e))?;
+            if let Some(id) = doc
+                .get_first(f.id)
+                .and_then(|v| v.as_str())
+                .and_then(TrackId::from_hex)
+            {
+                if seen.insert(id) {
+                    out.push((id, score));
                 }
             }
         }

@@ -98,10 +98,12 @@ fn run(setup: &Setup, tagger: &mut BandTagger, prune: bool) -> Report {
 }
 
 /// Both stores agree: every record visible, one text document per track, every path entry
-/// pointing at a record that lists it.
+/// pointing at a record that lists it; the stored counts equal a full recount, and the
+/// statistics built on them equal a walk over the visible records.
 fn check_consistent(index: &Index) {
     let store = index.store();
     assert!(store.pending().unwrap().is_empty());
+    check_counts(index);
     let mut ids: Vec<String> = index.text().ids().unwrap();
     ids.sort();
     let n = ids.len();
@@ -126,6 +128,37 @@ fn check_consistent(index: &Index) {
             assert!(store.path_entry(&path).unwrap().is_some(), "{path}");
         }
     }
+}
+
+/// The stored counts against a walk over the trees, and `stats()` against the visible records.
+fn check_counts(index: &Index) {
+    let store = index.store();
+    let counts = store.counts().unwrap();
+    assert_eq!(counts, store.recount().unwrap(), "stored counts drifted");
+    assert_eq!(store.len().unwrap(), store.records().count());
+    assert_eq!(store.path_count().unwrap(), store.paths().count());
+    let (mut tracks, mut files, mut secs) = (0, 0, 0.0);
+    for record in index.visible_records() {
+        let record = record.unwrap();
+        tracks += 1;
+        files += record.paths.len();
+        secs += record.duration_secs;
+    }
+    let non_audio = store
+        .paths()
+        .filter(|e| e.as_ref().unwrap().1.id.is_none())
+        .count();
+    let stats = index.stats().unwrap();
+    assert_eq!(
+        (stats.tracks, stats.files, stats.non_audio_files),
+        (tracks, files, non_audio)
+    );
+    // Durations are counted in whole milliseconds.
+    assert!(
+        (stats.hours * 3600.0 - secs).abs() <= 0.001 * tracks as f64,
+        "{} h vs {secs} s",
+        stats.hours
+    );
 }
 
 fn record_at(index_dir: &Path, path: &Path) -> musearch_indexer::TrackRecord {
@@ -346,4 +379,114 @@ fn schema_change_is_a_clear_error() {
         }
         other => panic!("expected a schema mismatch, got {other:?}"),
     }
+}
+
+#[test]
+fn counts_stay_right_across_runs_pruning_and_reopening() {
+    let s = setup(&CLIPS);
+    std::fs::write(s.music.join("cover.jpg"), [0xffu8, 0xd8, 0xff]).unwrap();
+    let mut tagger = BandTagger::new("1");
+    run(&s, &mut tagger, false);
+    let counts = |dir: &Path| Index::open(dir).unwrap().store().counts().unwrap();
+    let first = counts(&s.index_dir);
+    assert_eq!(
+        (
+            first.tracks,
+            first.paths,
+            first.non_audio_paths,
+            first.track_paths
+        ),
+        (4, 5, 1, 4)
+    );
+    assert!(first.duration_ms > 2_000);
+
+    // Unchanged: the same counts after the run and after reopening.
+    run(&s, &mut tagger, false);
+    assert_eq!(counts(&s.index_dir), first);
+
+    // A copy adds a path to a track, not a track; a retag rewrites records without changing any
+    // count.
+    std::fs::copy(
+        s.music.join("real_48k_stereo.ogg"),
+        s.music.join("copy.ogg"),
+    )
+    .unwrap();
+    run(&s, &mut tagger, false);
+    let copied = counts(&s.index_dir);
+    assert_eq!((copied.tracks, copied.paths, copied.track_paths), (4, 6, 5));
+    assert_eq!(copied.duration_ms, first.duration_ms);
+    run(&s, &mut BandTagger::new("2"), false);
+    assert_eq!(counts(&s.index_dir), copied);
+
+    // Pruning: one track's only file and the non-audio file are gone.
+    std::fs::remove_file(s.music.join("short_2s_16k.wav")).unwrap();
+    std::fs::remove_file(s.music.join("cover.jpg")).unwrap();
+    let r = run(&s, &mut BandTagger::new("2"), true);
+    assert_eq!((r.pruned_files, r.pruned_tracks), (2, 1), "{r:?}");
+    let pruned = counts(&s.index_dir);
+    assert_eq!(
+        (
+            pruned.tracks,
+            pruned.paths,
+            pruned.non_audio_paths,
+            pruned.track_paths
+        ),
+        (3, 4, 0, 4)
+    );
+    assert!(pruned.duration_ms < copied.duration_ms);
+    let index = Index::open(&s.index_dir).unwrap();
+    check_consistent(&index);
+    assert_eq!(index.stats().unwrap().tracks, 3);
+}
+
+#[test]
+fn counts_of_pending_updates_and_of_an_index_without_counts() {
+    let s = setup(&CLIPS[..2]);
+    run(&s, &mut BandTagger::new("1"), false);
+    let path = s.music.join("short_2s_16k.wav");
+    let rec = record_at(&s.index_dir, &path);
+    {
+        // Phase 1 only, as if killed before the text commit: the counts include the pending
+        // removal's record, the statistics do not show it.
+        let mut index = Index::open(&s.index_dir).unwrap();
+        index
+            .apply(&Change {
+                removes: vec![rec.id],
+                unset_paths: vec![path.to_str().unwrap().to_string()],
+                ..Change::default()
+            })
+            .unwrap();
+        let counts = index.store().counts().unwrap();
+        assert_eq!((counts.tracks, counts.paths), (2, 1));
+        assert_eq!(index.stats().unwrap().tracks, 1);
+        assert_eq!(index.stats().unwrap().pending, 1);
+    }
+    // Reopening completes the removal and counts it out.
+    let index = Index::open(&s.index_dir).unwrap();
+    assert_eq!(index.reconciled_on_open().completed, 1);
+    check_consistent(&index);
+    assert_eq!(index.store().len().unwrap(), 1);
+    let expected = index.store().counts().unwrap();
+    drop(index);
+
+    // An index written before the counts existed gets them counted on its first open.
+    {
+        let db = sled_open(&s.index_dir.join("store"));
+        db.open_tree("meta").unwrap().remove("counts").unwrap();
+        db.flush().unwrap();
+    }
+    let index = Index::open(&s.index_dir).unwrap();
+    assert_eq!(index.store().counts().unwrap(), expected);
+    check_consistent(&index);
+}
+
+/// Opens the raw sled database of a just-closed index (sled lets go of its lock a moment after).
+fn sled_open(dir: &Path) -> sled::Db {
+    for _ in 0..100 {
+        if let Ok(db) = sled::open(dir) {
+            return db;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    sled::open(dir).unwrap()
 }

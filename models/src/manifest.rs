@@ -29,8 +29,10 @@ pub struct ModelManifest {
     pub name: String,
     /// The network architecture: `musicnn` or `vgg`.
     pub architecture: String,
-    /// The tag vocabulary of the outputs.
-    pub vocabulary: Vocabulary,
+    /// The tag vocabulary of the outputs, for musicnn's pretrained taggers; absent for a network
+    /// trained by musearch on a data set's own tags (see [`ModelManifest::trained`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vocabulary: Option<Vocabulary>,
     /// The tags of the output units, in order, original spelling.
     pub tags: Vec<String>,
     /// The weights file, relative to the model directory.
@@ -47,6 +49,33 @@ pub struct ModelManifest {
     /// known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published_roc_auc: Option<f64>,
+    /// For a network trained by musearch (`musearch train --export`): what it needs to be
+    /// rebuilt and how it was trained. Absent for imported models.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trained: Option<TrainedInfo>,
+}
+
+/// How a network trained by musearch is built and was trained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainedInfo {
+    /// The architecture's hyper-parameters, as `musearch_models::nets::trainable::NetConfig`
+    /// writes them (`{"kind": "fcn", …}`).
+    pub network: serde_json::Value,
+    /// What the network sees of the log-mel patches, as
+    /// `musearch_models::nets::mfcc::InputFeatures` writes it (`{"kind": "mel"}` or
+    /// `{"kind": "mfcc", "n_mfcc": 20}`).
+    pub input: serde_json::Value,
+    /// Frames per training example.
+    pub train_frames: usize,
+    /// The data set directory it was trained on.
+    pub data: String,
+    /// Epochs trained.
+    pub epochs: usize,
+    /// The epoch whose weights these are (best validation ROC-AUC).
+    pub best_epoch: usize,
+    /// Its validation macro ROC-AUC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub val_roc_auc: Option<f64>,
 }
 
 /// Why a `manifest.json` could not be read.

@@ -6,8 +6,8 @@ use tch::{Device, Kind, Tensor};
 
 fn tiny_config() -> TrainConfig {
     let tags = (0..5).map(|i| format!("tag{i}")).collect();
-    let mut c = TrainConfig::fcn(4, tags).unwrap();
-    c.fcn = c.fcn.narrow(32);
+    let mut c = TrainConfig::for_architecture("fcn4", tags).unwrap();
+    c.net = c.net.narrow(32);
     c.frames = 64;
     c.batch_size = 8;
     c.seed = 3;
@@ -133,19 +133,9 @@ fn fit_on_synthetic_clips_logs_checkpoints_and_resumes() {
     let ds = MttDataset::open(&data, TagConvention::Plain, 50).unwrap();
     let paths: Vec<&str> = ds.clips.iter().map(|c| c.path.as_str()).collect();
     let cache = MelCache::build(&dir.path().join("cache"), &data, &paths, 2, &|| {}).unwrap();
-    let examples = |split| -> Vec<Example> {
-        ds.clips
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.split == split)
-            .map(|(i, c)| Example {
-                clip: i,
-                labels: c.labels.clone(),
-            })
-            .collect()
-    };
-    let (train, mut val) = (examples(Split::Train), examples(Split::Validation));
-    val.extend(examples(Split::Test));
+    let train = Example::of_split(&ds, Split::Train);
+    let mut val = Example::of_split(&ds, Split::Validation);
+    val.extend(Example::of_split(&ds, Split::Test));
     let mut cfg = tiny_config();
     cfg.tags = ds.tags.clone();
     cfg.epochs = 2;
@@ -161,6 +151,15 @@ fn fit_on_synthetic_clips_logs_checkpoints_and_resumes() {
     let rec: EpochRecord = serde_json::from_str(log.lines().next().unwrap()).unwrap();
     assert!(rec.val_roc_auc.is_some() && rec.train_loss.is_finite());
     assert!(out.join("best.safetensors").is_file());
+    // The curves are drawn next to the log after every epoch.
+    for png in ["loss.png", "roc_auc.png"] {
+        let bytes = std::fs::read(out.join(png)).unwrap();
+        assert_eq!(
+            musearch_models::plot::png_size(&bytes),
+            Some((640, 400)),
+            "{png}"
+        );
+    }
 
     let mut r = Trainer::resume(&out.join("checkpoint"), Device::Cpu).unwrap();
     r.config.epochs = 3;
@@ -173,4 +172,72 @@ fn fit_on_synthetic_clips_logs_checkpoints_and_resumes() {
             .count(),
         3
     );
+}
+
+/// A run exported into a model store loads back as a [`StoredTagger`] that scores exactly as
+/// the trainer did, for every trainable architecture and for MFCC input.
+#[test]
+fn exported_runs_load_from_the_store_and_score_identically() {
+    use musearch_models::manifest::ModelManifest;
+    use musearch_models::nets::mfcc::InputFeatures;
+    use musearch_models::nets::stored::StoredTagger;
+    use musearch_models::nets::trainable::TRAINABLE_ARCHITECTURES;
+    use musearch_models::train::export::export_run;
+
+    tch::set_num_threads(1);
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    for (i, arch) in TRAINABLE_ARCHITECTURES.iter().enumerate() {
+        let mut c = tiny_config();
+        c.net = musearch_models::nets::trainable::NetConfig::from_name(arch)
+            .unwrap()
+            .narrow(32);
+        if i % 2 == 1 {
+            c.input = InputFeatures::Mfcc { n_mfcc: 24 };
+        }
+        let mut t = Trainer::new(c.clone(), Device::Cpu).unwrap();
+        let (x, y) = batch(7);
+        for _ in 0..3 {
+            t.step(&x, &y);
+        }
+        let run = dir.path().join(format!("run-{arch}"));
+        t.save_checkpoint(&run.join("checkpoint")).unwrap();
+        t.var_store().save(run.join("best.safetensors")).unwrap();
+        let name = format!("tiny_{arch}");
+        let model_dir = export_run(&run, &store, &name, "random batches").unwrap();
+
+        let manifest = ModelManifest::read(&model_dir.join("manifest.json")).unwrap();
+        assert_eq!(manifest.architecture, *arch);
+        assert_eq!(manifest.tags, c.tags);
+        assert_eq!(manifest.vocabulary, None);
+        let trained = manifest.trained.as_ref().unwrap();
+        assert_eq!(
+            serde_json::from_value::<InputFeatures>(trained.input.clone()).unwrap(),
+            c.input
+        );
+
+        let (tagger, _, _) = StoredTagger::load(&store, &name, Device::Cpu).unwrap();
+        assert_eq!(tagger.tags(), c.tags);
+        let (probe, _) = batch(99);
+        let expected = t.predict(&probe);
+        let out = tagger.forward(&probe).unwrap();
+        assert_eq!(out.probabilities.size(), [8, 5]);
+        assert_eq!(out.embedding.size()[1], tagger.embedding_dim());
+        let diff = (&out.probabilities - &expected)
+            .abs()
+            .max()
+            .double_value(&[]);
+        assert!(diff == 0.0, "{arch}: stored model differs by {diff}");
+        assert!(tagger.macs_per_patch(64) > 0);
+        // Flat patches as `musearch tag` passes them.
+        let flat: Vec<f32> = Vec::<f32>::try_from(probe.contiguous().view([-1])).unwrap();
+        let rows = tagger.run_patches(&flat, 64, 3).unwrap();
+        assert_eq!(rows.patches, 8);
+        assert_eq!(rows.probabilities.len(), 8 * 5);
+    }
+    // Names of musicnn's models and paths are refused.
+    let run = dir.path().join("run-fcn3");
+    assert!(export_run(&run, &store, "MTT_musicnn", "x").is_err());
+    assert!(export_run(&run, &store, "../escape", "x").is_err());
+    assert!(StoredTagger::load(&store, "absent", Device::Cpu).is_err());
 }

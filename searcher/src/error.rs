@@ -58,6 +58,24 @@ pub enum Error {
         /// What is wrong with the line.
         message: String,
     },
+    /// A search request the client got wrong (empty query, bad limit, unknown tag …): a 4xx
+    /// for the web server, never a 500.
+    #[error("{message}")]
+    InvalidRequest {
+        /// A stable snake_case code (`empty_query`, `invalid_limit`, `unknown_tag` …).
+        code: &'static str,
+        /// What is wrong, for a person.
+        message: String,
+    },
+    /// No visible track has this id (or file path).
+    #[error("no track {0} in the index")]
+    TrackNotFound(String),
+    /// The index could not be read.
+    #[error(transparent)]
+    Index(#[from] musearch_indexer::IndexError),
+    /// A t-SNE map could not be computed.
+    #[error(transparent)]
+    Map(#[from] crate::map::MapError),
 }
 
 impl Error {
@@ -75,6 +93,31 @@ impl Error {
             path: path.into(),
             message: message.into(),
         }
+    }
+}
+
+impl Error {
+    /// A client mistake with a stable `code`.
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        Error::InvalidRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A stable snake_case code for the error: the request's own code for
+    /// [`Error::InvalidRequest`], `track_not_found`, else `internal`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidRequest { code, .. } => code,
+            Error::TrackNotFound(_) => "track_not_found",
+            _ => "internal",
+        }
+    }
+
+    /// True when the caller caused the error (a 4xx for the web server).
+    pub fn is_client_error(&self) -> bool {
+        matches!(self, Error::InvalidRequest { .. } | Error::TrackNotFound(_))
     }
 }
 

@@ -158,6 +158,22 @@ where
     }
 }
 
+/// Mean nDCG@5 and nDCG@10 of each of `folds` interleaved folds of `summary`'s queries (query
+/// `i`, in file order, falls in fold `i mod folds`), to check that a figure tuned on one fold
+/// holds on the others. Empty when `folds` is 0; a fold with no query scores 0.
+pub fn fold_means(summary: &EvalSummary, folds: usize) -> Vec<(f64, f64)> {
+    (0..folds)
+        .map(|f| {
+            let fold: Vec<&QueryScore> = summary.queries.iter().skip(f).step_by(folds).collect();
+            let n = fold.len().max(1) as f64;
+            (
+                fold.iter().map(|q| q.ndcg5).sum::<f64>() / n,
+                fold.iter().map(|q| q.ndcg10).sum::<f64>() / n,
+            )
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,5 +228,16 @@ mod tests {
         let sum = evaluate(&j, |_| s(&["a"]));
         assert!((sum.ndcg5 - 0.5).abs() < 1e-12);
         assert_eq!(sum.queries.len(), 2);
+    }
+
+    #[test]
+    fn interleaved_folds() {
+        let j = parse_judgements("q1\ta:1\nq2\tb:1\nq3\ta:1\n").unwrap();
+        let sum = evaluate(&j, |_| s(&["a"]));
+        // Fold 0 holds q1 and q3 (both hit), fold 1 holds q2 (a miss).
+        assert_eq!(fold_means(&sum, 2), vec![(1.0, 1.0), (0.0, 0.0)]);
+        assert!(fold_means(&sum, 0).is_empty());
+        // More folds than queries: the empty fold scores 0.
+        assert_eq!(fold_means(&sum, 4)[3], (0.0, 0.0));
     }
 }

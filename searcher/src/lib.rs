@@ -11,17 +11,34 @@
 //! * [`neighbours`]: an HNSW index (hnsw_rs) over the vocabulary and the tags: neighbours,
 //!   query expansion, "did you mean".
 //! * [`eval`]: nDCG@k of query → tag rankings against graded judgements.
+//! * [`map`]: t-SNE maps of the tags and of the catalog (linfa-tsne), cached in the index.
 //! * [`store`]: where the searcher's files live in the model store.
+//! * [`engine`]: the search engine over an index snapshot ([`engine::Engine`]): [`catalog`]
+//!   (tracks in memory), [`calibration`] (per-tag standardised logits), [`rank`] (query plan,
+//!   rank fusion), [`track_index`] (exact scan and HNSW over tracks), [`similar`] (audio
+//!   embeddings), [`filters`], [`explain`], [`ann`] (HNSW and top-k helpers); its requests and
+//!   responses in [`response`].
 
 #![warn(missing_docs)]
 
+pub mod ann;
+pub mod calibration;
+pub mod catalog;
+pub mod engine;
 pub mod error;
 pub mod eval;
+pub mod explain;
+pub mod filters;
+pub mod map;
 pub mod neighbours;
 pub mod query;
+pub mod rank;
+pub mod response;
 mod ridge;
+pub mod similar;
 pub mod store;
 pub mod tag_space;
+pub mod track_index;
 pub mod vectors;
 
 pub use error::{Error, Result};

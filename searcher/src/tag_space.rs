@@ -18,7 +18,9 @@
 //! "chillout") is reduced by standardising each tag's similarity with its mean and spread over
 //! the frequent vocabulary (a z-score), optionally also by a CSLS penalty (Conneau et al.
 //! 2018). Per-term scores are standardised across tags and averaged with smooth-inverse-
-//! frequency weights (generic words such as "day" count less).
+//! frequency weights (generic words such as "day" count less). A pseudo-relevance feedback
+//! step then lifts the tags whose vectors are close to the three best (a query that finds
+//! `quiet` also lifts `soft` and `ambient`), on the scale of the scores' spread.
 //!
 //! Negated terms subtract their similarity, give weight to the tags that mean their absence
 //! ("without vocals" → `no vocals`, `instrumental`), and turn the opposites of the tag they
@@ -180,6 +182,11 @@ pub struct TagSpaceConfig {
     pub antonym_weight: f32,
     /// Average per-term similarities (true) or compare tags with the mean query vector (false).
     pub per_term: bool,
+    /// Pseudo-relevance feedback in the tag space: the `feedback_k` best tags of the first
+    /// pass lift the tags close to them (by tag-vector cosine); 0 = off.
+    pub feedback_k: usize,
+    /// Weight of the feedback, in units of the spread of the first-pass scores.
+    pub feedback_weight: f32,
     /// Drop stop words from the query (false: every known token counts, as the seed does).
     pub parse_query: bool,
     /// Average the source's raw vectors (true, as spaCy's `Doc.vector` does) or unit vectors.
@@ -219,6 +226,8 @@ impl Default for TagSpaceConfig {
             expansion_pool: 30_000,
             antonym_weight: 0.5,
             per_term: true,
+            feedback_k: 3,
+            feedback_weight: 1.0,
             parse_query: true,
             raw_vectors: false,
         }
@@ -258,6 +267,8 @@ impl TagSpaceConfig {
             expansion_pool: 0,
             antonym_weight: 0.0,
             per_term: false,
+            feedback_k: 0,
+            feedback_weight: 0.0,
             parse_query: false,
             raw_vectors: true,
         }
@@ -684,6 +695,57 @@ impl TagSpace {
         (1.0 - w) * centroid + w * words
     }
 
+    /// One positive term's scores over the tags: [`Self::similarity`] blended with the gloss
+    /// classifier, then standardised across tags (`term_standardize`).
+    fn term_scores(&self, v: &[f32]) -> Vec<f32> {
+        let cfg = &self.config;
+        let n = self.tags.len();
+        let mut sims: Vec<f32> = (0..n).map(|i| self.similarity(v, i)).collect();
+        if let Some(ridge) = &self.ridge {
+            let r = crate::ridge::apply(ridge, v);
+            let (rm, rsd) = mean_sd(&r);
+            let (sm, ssd) = mean_sd(&sims);
+            let b = cfg.ridge_weight;
+            for (x, ri) in sims.iter_mut().zip(&r) {
+                // Blend on the similarities' scale.
+                *x = (1.0 - b) * *x + b * (sm + ssd * (ri - rm) / rsd);
+            }
+        }
+        if cfg.term_standardize > 0.0 {
+            // Put every term on the same scale across tags, so that a word close to all tags
+            // ("day") does not outweigh a discriminating one.
+            let (m, sd) = mean_sd(&sims);
+            let t = cfg.term_standardize;
+            for x in &mut sims {
+                *x = (1.0 - t) * *x + t * 0.1 * (*x - m) / sd;
+            }
+        }
+        sims
+    }
+
+    /// Pseudo-relevance feedback: every tag rises by the mean cosine between its vector and
+    /// the vectors of the `feedback_k` best-scoring tags, times `feedback_weight` and the
+    /// spread of `scores` (so the lift is on the scores' own scale).
+    fn feedback(&self, scores: &mut [f32]) {
+        let k = self.config.feedback_k.min(scores.len());
+        let mut order: Vec<usize> = (0..scores.len()).collect();
+        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+        let top = &order[..k];
+        let (_, sd) = mean_sd(scores);
+        let lift: Vec<f32> = (0..scores.len())
+            .map(|t| {
+                let sum: f32 = top
+                    .iter()
+                    .map(|&u| dot(&self.tag_vecs[u], &self.tag_vecs[t]))
+                    .sum();
+                self.config.feedback_weight * sd * sum / k.max(1) as f32
+            })
+            .collect();
+        for (s, l) in scores.iter_mut().zip(lift) {
+            *s += l;
+        }
+    }
+
     /// Map `query` to weights over every tag, best first.
     pub fn weigh(&self, query: &str) -> QueryTags {
         let cfg = &self.config;
@@ -822,30 +884,7 @@ impl TagSpace {
             if cfg.per_term {
                 let total: f32 = positives.iter().map(|(_, w)| w).sum::<f32>().max(1e-6);
                 for (v, w) in &positives {
-                    let mut sims: Vec<f32> = (0..n).map(|i| self.similarity(v, i)).collect();
-                    if let Some(ridge) = &self.ridge {
-                        let r = crate::ridge::apply(ridge, v);
-                        let (rm, rsd) = mean_sd(&r);
-                        let (sm, ssd) = mean_sd(&sims);
-                        let b = cfg.ridge_weight;
-                        for (x, ri) in sims.iter_mut().zip(&r) {
-                            // Blend on the similarities' scale.
-                            *x = (1.0 - b) * *x + b * (sm + ssd * (ri - rm) / rsd);
-                        }
-                    }
-                    if cfg.term_standardize > 0.0 {
-                        // Put every term on the same scale across tags, so that a word close
-                        // to all tags ("day") does not outweigh a discriminating one.
-                        let m = sims.iter().sum::<f32>() / n as f32;
-                        let sd = (sims.iter().map(|x| (x - m) * (x - m)).sum::<f32>() / n as f32)
-                            .sqrt()
-                            .max(1e-6);
-                        let t = cfg.term_standardize;
-                        for x in &mut sims {
-                            *x = (1.0 - t) * *x + t * 0.1 * (*x - m) / sd;
-                        }
-                    }
-                    for (p, x) in pos.iter_mut().zip(&sims) {
+                    for (p, x) in pos.iter_mut().zip(self.term_scores(v)) {
                         *p += w * x / total;
                     }
                 }
@@ -864,6 +903,9 @@ impl TagSpace {
                 // Blend raw cosine and z-score (z is rescaled to cosine-like magnitudes).
                 *p = (1.0 - cfg.zscore) * *p + cfg.zscore * z * 0.1;
             }
+        }
+        if cfg.feedback_k > 0 && cfg.feedback_weight != 0.0 && !positives.is_empty() {
+            self.feedback(&mut pos);
         }
         let mut score: Vec<f32> = (0..n)
             .map(|i| pos[i] - self.hub[i] - cfg.negation_weight * neg[i].max(0.0) + bonus[i])
@@ -1008,5 +1050,90 @@ mod tests {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod feedback_tests {
+    use super::*;
+
+    fn tiny_space(config: TagSpaceConfig) -> TagSpace {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/vectors/glove-50d-tiny.fifu");
+        let vectors = WordVectors::open(&path).expect("fixtures/vectors/glove-50d-tiny.fifu");
+        let tags = musearch_models::tags::union_vocabulary();
+        TagSpace::new(vectors, &tags, &default_glosses(), config)
+    }
+
+    #[test]
+    fn feedback_lifts_the_neighbours_of_the_best_tags() {
+        // Without the rank-based post-steps the feedback is the only difference.
+        let base = TagSpaceConfig {
+            antonym_weight: 0.0,
+            synonym_lift: 0.0,
+            ..TagSpaceConfig::default()
+        };
+        let off = tiny_space(TagSpaceConfig {
+            feedback_k: 0,
+            ..base.clone()
+        });
+        let on = tiny_space(TagSpaceConfig {
+            feedback_k: 3,
+            feedback_weight: 1.0,
+            ..base
+        });
+        for query in ["calm piano", "loud guitars", "sad"] {
+            let a = off.weigh(query);
+            let b = on.weigh(query);
+            let top: Vec<usize> = a.tags[..3]
+                .iter()
+                .map(|t| off.tags().iter().position(|x| *x == t.tag).unwrap())
+                .collect();
+            let lift: Vec<f32> = off
+                .tags()
+                .iter()
+                .map(|t| b.weight(t).unwrap() - a.weight(t).unwrap())
+                .collect();
+            // The lift of a tag is proportional to its mean cosine with the three best tags.
+            let cos: Vec<f32> = (0..lift.len())
+                .map(|t| {
+                    top.iter()
+                        .map(|&u| dot(off.tag_vector(u), off.tag_vector(t)))
+                        .sum::<f32>()
+                })
+                .collect();
+            let best_lift = (0..lift.len())
+                .max_by(|&x, &y| lift[x].total_cmp(&lift[y]))
+                .unwrap();
+            let best_cos = (0..cos.len())
+                .max_by(|&x, &y| cos[x].total_cmp(&cos[y]))
+                .unwrap();
+            assert_eq!(best_lift, best_cos, "{query}");
+            for &u in &top {
+                assert!(lift[u] > 0.0, "{query}: {} not lifted", off.tags()[u]);
+            }
+            let worst = (0..cos.len())
+                .min_by(|&x, &y| cos[x].total_cmp(&cos[y]))
+                .unwrap();
+            assert!(lift[worst] < lift[best_lift], "{query}");
+        }
+    }
+
+    #[test]
+    fn negation_still_pushes_down_with_feedback() {
+        let space = tiny_space(TagSpaceConfig::default());
+        assert!(space.config().feedback_k > 0);
+        let n = space.tags().len();
+        for (query, tag) in [
+            ("calm music without piano", "piano"),
+            ("not sad", "sad"),
+            ("happy but not loud", "loud"),
+        ] {
+            let r = space.weigh(query);
+            assert!(r.weight(tag).unwrap() < 0.0, "{query}: {tag}");
+            assert!(r.rank(tag).unwrap() > n / 2, "{query}: {tag}");
+        }
+        // An antonym of the named tag is what "not X" asks for.
+        assert_eq!(space.weigh("not slow").tags[0].tag, "fast");
     }
 }

@@ -1,10 +1,16 @@
 //! `musearch bench …`: benchmarks that print figures for docs/BENCHMARKS.md.
 
+mod agreement;
+mod compare;
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Result};
 use musearch_models::audio;
+
+#[cfg(feature = "torch")]
+mod network;
 
 /// The benchmarks.
 #[derive(Debug, clap::Subcommand)]
@@ -13,6 +19,14 @@ pub enum BenchCommand {
     ///
     /// Compare with librosa side by side with `scripts/bench/frontend.sh`.
     Frontend(FrontendArgs),
+    /// musearch's tagger against musicnn's Python tagger (TensorFlow) on the same tracks:
+    /// throughput of each and the ratio, and per track the top-5 tags of each and how far they
+    /// agree.
+    Compare(compare::CompareArgs),
+    /// The tagging network alone on the CPU: its ways of computing side by side, in GFLOP/s
+    /// and as a share of the FP32 peak.
+    #[cfg(feature = "torch")]
+    Network(network::NetworkArgs),
 }
 
 /// Arguments of `musearch bench frontend`.
@@ -30,6 +44,9 @@ pub struct FrontendArgs {
 pub fn run(cmd: BenchCommand) -> Result<()> {
     match cmd {
         BenchCommand::Frontend(args) => frontend(args),
+        #[cfg(feature = "torch")]
+        BenchCommand::Network(args) => network::network(args),
+        BenchCommand::Compare(args) => compare::compare(args),
     }
 }
 

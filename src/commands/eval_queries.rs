@@ -29,6 +29,10 @@ pub struct Args {
     /// Print one line per query (nDCG@5, nDCG@10, top tags); `-v` does the same.
     #[arg(long = "per-query")]
     pub per_query: bool,
+    /// Also score N interleaved folds of each file (query i in fold i mod N), to check that
+    /// a figure holds on every part of the file.
+    #[arg(long, default_value_t = 0)]
+    pub folds: usize,
     /// Print the results as JSON.
     #[arg(long)]
     pub json: bool,
@@ -120,6 +124,16 @@ pub fn run(args: Args, verbose: u8) -> anyhow::Result<()> {
                 summary.ndcg5,
                 summary.ndcg10
             );
+            for (f, (n5, n10)) in eval::fold_means(&summary, args.folds).iter().enumerate() {
+                println!(
+                    "  fold {}/{} (queries {}, {}+{}, …): nDCG@5 = {n5:.4}, nDCG@10 = {n10:.4}",
+                    f + 1,
+                    args.folds,
+                    f + 1,
+                    f + 1,
+                    args.folds
+                );
+            }
         }
         all.push(serde_json::json!({
             "file": file,
@@ -127,6 +141,10 @@ pub fn run(args: Args, verbose: u8) -> anyhow::Result<()> {
             "vectors": vectors_path,
             "ndcg5": summary.ndcg5,
             "ndcg10": summary.ndcg10,
+            "folds": eval::fold_means(&summary, args.folds)
+                .iter()
+                .map(|(n5, n10)| serde_json::json!({"ndcg5": n5, "ndcg10": n10}))
+                .collect::<Vec<_>>(),
             "queries": summary.queries,
         }));
     }

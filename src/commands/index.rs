@@ -84,25 +84,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         commit_interval: std::time::Duration::from_secs_f64(args.commit_secs.max(0.0)),
         ..defaults
     };
-    let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} {elapsed_precise} [{wide_bar}] {pos}/{len} files, {per_sec}, ETA {eta} {msg}",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
-    );
+    let mut progress = RunProgress::new();
     let mut report = pipeline::run(&mut index, &mut taggers, &options, &mut |p| {
-        bar.set_length(p.found);
-        bar.set_position(p.done);
-        let scanning = if p.scan_done { "" } else { " (scanning)" };
-        if p.failed > 0 {
-            bar.set_message(format!("{} failed{scanning}", p.failed));
-        } else {
-            bar.set_message(scanning);
-        }
+        progress.update(p)
     })?;
-    bar.finish_and_clear();
+    progress.finish();
     report.reconciled = index.reconciled_on_open().clone();
     println!("{}", report.summary());
     println!("index: {}", dir.display());
@@ -111,4 +97,72 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
+}
+
+/// How a run shows its progress: an indicatif bar when stderr is a terminal, else a plain log line
+/// every [`LOG_EVERY`] (CI and log files would show nothing of a redrawn bar).
+#[cfg(feature = "torch")]
+enum RunProgress {
+    /// Redrawn in place on a terminal.
+    Bar(indicatif::ProgressBar),
+    /// Periodic lines, and the last state for the closing line.
+    Log(
+        musearch_indexer::ProgressLog,
+        Option<musearch_indexer::Progress>,
+    ),
+}
+
+/// How often a log line is written when stderr is not a terminal.
+#[cfg(feature = "torch")]
+const LOG_EVERY: std::time::Duration = std::time::Duration::from_secs(15);
+
+#[cfg(feature = "torch")]
+impl RunProgress {
+    fn new() -> RunProgress {
+        use std::io::IsTerminal;
+        if !std::io::stderr().is_terminal() {
+            let log = musearch_indexer::ProgressLog::new(std::time::Instant::now(), LOG_EVERY);
+            return RunProgress::Log(log, None);
+        }
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {elapsed_precise} [{wide_bar}] {pos}/{len} files, {per_sec}, ETA {eta} {msg}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        RunProgress::Bar(bar)
+    }
+
+    fn update(&mut self, p: &musearch_indexer::Progress) {
+        match self {
+            RunProgress::Bar(bar) => {
+                bar.set_length(p.found);
+                bar.set_position(p.done);
+                let scanning = if p.scan_done { "" } else { " (scanning)" };
+                if p.failed > 0 {
+                    bar.set_message(format!("{} failed{scanning}", p.failed));
+                } else {
+                    bar.set_message(scanning);
+                }
+            }
+            RunProgress::Log(log, last) => {
+                if let Some(line) = log.due(p, std::time::Instant::now()) {
+                    eprintln!("{line}");
+                }
+                *last = Some(p.clone());
+            }
+        }
+    }
+
+    fn finish(self) {
+        match self {
+            RunProgress::Bar(bar) => bar.finish_and_clear(),
+            RunProgress::Log(log, Some(last)) => {
+                eprintln!("{}", log.line(&last, std::time::Instant::now()));
+            }
+            RunProgress::Log(_, None) => {}
+        }
+    }
 }

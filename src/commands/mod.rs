@@ -7,8 +7,12 @@ pub mod eval;
 pub mod eval_queries;
 pub mod index;
 pub mod info;
+pub mod map;
 pub mod mel;
 pub mod models;
+pub mod search;
+pub mod serve;
+pub mod similar;
 pub mod synth_dataset;
 pub mod tag;
 #[cfg(feature = "torch")]

@@ -102,7 +102,7 @@ fn list(args: ListArgs) -> anyhow::Result<()> {
             m.name,
             m.architecture,
             m.tags.len(),
-            m.vocabulary.short_name(),
+            m.vocabulary.map_or("own", |v| v.short_name()),
             m.embedding.dim,
             dir.display()
         );
@@ -333,7 +333,7 @@ fn import_one(
         format: MANIFEST_FORMAT,
         name: model.name().to_string(),
         architecture: architecture.to_string(),
-        vocabulary: model.vocabulary(),
+        vocabulary: Some(model.vocabulary()),
         tags: tagger.tags().iter().map(|t| t.to_string()).collect(),
         weights: WEIGHTS_FILE.to_string(),
         embedding: EmbeddingInfo {
@@ -353,6 +353,7 @@ fn import_one(
             citation: MUSICNN_CITATION.to_string(),
         },
         published_roc_auc: published_auc(&checkpoint),
+        trained: None,
     };
     let json = serde_json::to_string_pretty(&manifest)?;
     std::fs::write(staging.join(MANIFEST_FILE), json + "\n")?;

@@ -94,24 +94,19 @@ pub fn run(_args: Args) -> anyhow::Result<()> {
 pub fn run(args: Args) -> anyhow::Result<()> {
     use anyhow::Context;
     use musearch_models::audio::{MelConfig, PATCH_FRAMES};
-    use musearch_models::nets::{PretrainedModel, Tagger};
+    use musearch_models::nets::stored::StoredTagger;
     use musearch_models::taggram::Taggram;
     use musearch_models::torch_runtime::DeviceChoice;
     use std::time::Instant;
 
-    let model = PretrainedModel::from_name(&args.model).with_context(|| {
-        format!(
-            "unknown model {:?} (MTT_musicnn, MTT_vgg, MSD_musicnn, MSD_vgg)",
-            args.model
-        )
-    })?;
     let device = args.device.parse::<DeviceChoice>()?.resolve()?;
     let store = args
         .store
         .clone()
         .unwrap_or_else(musearch_models::store::model_store_dir);
-    let (tagger, _, weights) = Tagger::load_from_store(&store, model, device)
-        .with_context(|| format!("loading {model}"))?;
+    let (tagger, _, weights) = StoredTagger::load(&store, &args.model, device)
+        .with_context(|| format!("loading {}", args.model))?;
+    let model = tagger.name().to_string();
     tracing::info!("loaded {model} from {}", weights.display());
     let batch_size = args.batch_size.max(1);
     if let Some(n) = args.threads {
@@ -120,7 +115,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if device == musearch_models::nets::Device::Cpu {
         musearch_models::nets::keep_freed_memory();
     }
-    let tags: Vec<String> = tagger.tags().iter().map(|t| t.to_string()).collect();
+    let tags: Vec<String> = tagger.tags();
     let mel_config = MelConfig::musicnn();
     let patch_secs = (PATCH_FRAMES * mel_config.hop) as f64 / f64::from(mel_config.sample_rate);
     let started = Instant::now();
@@ -172,7 +167,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             embedding.iter_mut().for_each(|e| *e /= out.patches as f32);
             let record = FileTags {
                 file: file.clone(),
-                model: model.name().to_string(),
+                model: model.clone(),
                 patches: out.patches,
                 duration_secs: summary.duration_secs(),
                 aggregate: args.aggregate.name(),
@@ -195,7 +190,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.stats {
         let flops = 2.0 * tagger.macs_per_patch(PATCH_FRAMES as i64) as f64;
         let stats = serde_json::json!({
-            "model": model.name(),
+            "model": model,
             "files": args.files.len() - failed,
             "skipped": failed,
             "audio_secs": audio_secs,

@@ -1,23 +1,34 @@
 //! `musearch train`: train a tagger from scratch on a data set in the MagnaTagATune layout
-//! (see `musearch_models::train`).
+//! (see `musearch_models::train`), and with `--export NAME` put it into the model store.
 
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use musearch_models::dataset::cache::MelCache;
 use musearch_models::dataset::mtt::{MttDataset, Split, TagConvention};
+use musearch_models::nets::mfcc::InputFeatures;
 use musearch_models::torch_runtime::DeviceChoice;
-use musearch_models::train::{fit, validate, Example, TrainConfig, Trainer};
+use musearch_models::train::amp::Precision;
+use musearch_models::train::export::{check_model_name, export_run};
+use musearch_models::train::{fit, validate, Example, TrainConfig, Trainer, LOG};
 
 /// Arguments of `musearch train`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The data set directory (annotations_final.csv and the folders 0/ … f/).
-    #[arg(long, value_name = "DIR")]
-    pub data: PathBuf,
-    /// Architecture: fcn3, fcn4 or fcn5 (Choi et al. 2016).
+    #[arg(long, value_name = "DIR", required_unless_present = "throughput")]
+    pub data: Option<PathBuf>,
+    /// Architecture: fcn3, fcn4 or fcn5 (Choi et al. 2016), multiscale (after Dabral et al.
+    /// 2018) or shortres (short-chunk ResNet, Won et al. 2020).
     #[arg(long, default_value = "fcn4")]
     pub model: String,
+    /// Network input: the log-mel bands (mel) or their MFCCs (mfcc: orthonormal DCT-II of the
+    /// log-mel, as librosa's feature.mfcc).
+    #[arg(long, default_value = "mel", value_name = "mel|mfcc")]
+    pub input: String,
+    /// MFCCs kept with `--input mfcc`.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub n_mfcc: usize,
     /// Where to run: cpu, cuda, cuda:N or auto.
     #[arg(long, default_value = "auto")]
     pub device: String,
@@ -42,9 +53,10 @@ pub struct Args {
     /// Initial learning rate (Adam).
     #[arg(long, default_value_t = 1e-3)]
     pub lr: f64,
-    /// Frames per training example (187 = 3 s, one musicnn patch).
-    #[arg(long, default_value_t = 187)]
-    pub frames: usize,
+    /// Frames per training example (default: 187 = 3 s, one musicnn patch; 231 = 3.7 s for
+    /// shortres).
+    #[arg(long)]
+    pub frames: Option<usize>,
     /// Early stopping: epochs without a better validation ROC-AUC.
     #[arg(long, default_value_t = 5)]
     pub patience: usize,
@@ -60,26 +72,81 @@ pub struct Args {
     /// Threads computing the mel cache.
     #[arg(long, default_value_t = 2)]
     pub jobs: usize,
+    /// After training, put the best weights into the model store under this name, for
+    /// `musearch tag --model NAME` and `musearch index -m NAME`.
+    #[arg(long, value_name = "NAME")]
+    pub export: Option<String>,
+    /// The model store for `--export` (default: `$MUSEARCH_HOME`, else the user's data
+    /// directory).
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// Arithmetic of the forward pass: fp32, or bf16 (autocast, CUDA only).
+    #[arg(long, default_value = "fp32", value_name = "fp32|bf16")]
+    pub precision: Precision,
+    /// Instead of training on data: time this many optimiser steps on random batches (after
+    /// 5 warm-up steps) with `--tags-count` outputs, and print one JSON line (examples per
+    /// second, training TFLOP/s).
+    #[arg(long, value_name = "STEPS")]
+    pub throughput: Option<usize>,
+    /// Output tags of the `--throughput` network (MagnaTagATune's 50 by default).
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub tags_count: usize,
+}
+
+/// The input features named by `--input` and `--n-mfcc`.
+fn input_features(args: &Args) -> Result<InputFeatures> {
+    Ok(match args.input.as_str() {
+        "mel" => InputFeatures::Mel,
+        "mfcc" => InputFeatures::Mfcc {
+            n_mfcc: args.n_mfcc,
+        },
+        other => bail!("--input is mel or mfcc, not '{other}'"),
+    })
+}
+
+/// A new run's configuration from the flags.
+fn new_config(args: &Args, tags: Vec<String>) -> Result<TrainConfig> {
+    let mut cfg = TrainConfig::for_architecture(&args.model, tags)?;
+    cfg.net = cfg.net.narrow(args.narrow);
+    cfg.input = input_features(args)?;
+    cfg.epochs = args.epochs;
+    cfg.batch_size = args.batch_size;
+    cfg.lr = args.lr;
+    cfg.frames = args.frames.unwrap_or(cfg.frames);
+    cfg.early_stop_patience = args.patience;
+    cfg.seed = args.seed;
+    cfg.precision = args.precision;
+    Ok(cfg)
+}
+
+/// `--throughput STEPS`: times training steps on random batches.
+fn throughput(args: &Args, steps: usize, device: musearch_models::nets::Device) -> Result<()> {
+    let tags = (0..args.tags_count).map(|i| format!("tag{i}")).collect();
+    let mut trainer = Trainer::new(new_config(args, tags)?, device)?;
+    let report = musearch_models::train::throughput::measure(&mut trainer, 5, steps)?;
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(())
 }
 
 /// Runs `musearch train`.
 pub fn run(args: Args) -> Result<()> {
-    let layers = match args.model.as_str() {
-        "fcn3" => 3,
-        "fcn4" => 4,
-        "fcn5" => 5,
-        other => bail!("architecture '{other}' cannot be trained yet (fcn3, fcn4, fcn5)"),
-    };
+    if let Some(name) = &args.export {
+        check_model_name(name)?;
+    }
     let device = args.device.parse::<DeviceChoice>()?.resolve()?;
-    let ds = MttDataset::open(&args.data, args.tags, args.top_k)?;
+    if let Some(steps) = args.throughput {
+        return throughput(&args, steps, device);
+    }
+    let data = args.data.clone().context("--data is required")?;
+    let ds = MttDataset::open(&data, args.tags, args.top_k)?;
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| args.data.join("runs").join(&args.model));
+        .unwrap_or_else(|| data.join("runs").join(&args.model));
     let cache_dir = args
         .cache
         .clone()
-        .unwrap_or_else(|| args.data.join(".mel-cache"));
+        .unwrap_or_else(|| data.join(".mel-cache"));
     let paths: Vec<&str> = ds.clips.iter().map(|c| c.path.as_str()).collect();
     let bar = indicatif::ProgressBar::new(paths.len() as u64);
     bar.set_style(
@@ -88,23 +155,12 @@ pub fn run(args: Args) -> Result<()> {
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let cache = MelCache::open_or_build(&cache_dir, &args.data, &paths, args.jobs, &|| bar.inc(1))?;
+    let cache = MelCache::open_or_build(&cache_dir, &data, &paths, args.jobs, &|| bar.inc(1))?;
     bar.finish_and_clear();
-    let examples = |split| -> Vec<Example> {
-        ds.clips
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.split == split)
-            .map(|(i, c)| Example {
-                clip: i,
-                labels: c.labels.clone(),
-            })
-            .collect()
-    };
     let (train, val, test) = (
-        examples(Split::Train),
-        examples(Split::Validation),
-        examples(Split::Test),
+        Example::of_split(&ds, Split::Train),
+        Example::of_split(&ds, Split::Validation),
+        Example::of_split(&ds, Split::Test),
     );
     println!(
         "{} tags ({:?}); clips: {} train, {} validation, {} test",
@@ -127,15 +183,7 @@ pub fn run(args: Args) -> Result<()> {
                 out.display()
             );
         }
-        let mut cfg = TrainConfig::fcn(layers, ds.tags.clone())?;
-        cfg.fcn = cfg.fcn.narrow(args.narrow);
-        cfg.epochs = args.epochs;
-        cfg.batch_size = args.batch_size;
-        cfg.lr = args.lr;
-        cfg.frames = args.frames;
-        cfg.early_stop_patience = args.patience;
-        cfg.seed = args.seed;
-        Trainer::new(cfg, device)?
+        Trainer::new(new_config(&args, ds.tags.clone())?, device)?
     };
     if trainer.config.tags != ds.tags {
         bail!("the checkpoint's tags differ from the data set's");
@@ -169,8 +217,18 @@ pub fn run(args: Args) -> Result<()> {
             r.lr
         );
     }
+    println!(
+        "{}: {:.2} GMAC per {}-frame example; curves in {}",
+        trainer.config.net.name(),
+        trainer
+            .network()
+            .macs_per_patch(trainer.config.frames as i64) as f64
+            / 1e9,
+        trainer.config.frames,
+        out.display()
+    );
     // Test with the best weights.
-    let best = out.join("best.safetensors");
+    let best = out.join(musearch_models::train::BEST);
     if best.is_file() && !test.is_empty() {
         let mut t = Trainer::new(trainer.config.clone(), device)?;
         t.load_weights(&best)?;
@@ -182,6 +240,15 @@ pub fn run(args: Args) -> Result<()> {
             pr.map_or("-".into(), |v| format!("{v:.4}"))
         );
     }
-    println!("run in {}", out.display());
+    println!("run in {} (log {})", out.display(), out.join(LOG).display());
+    if let Some(name) = &args.export {
+        let store = args
+            .store
+            .clone()
+            .unwrap_or_else(musearch_models::store::model_store_dir);
+        let dir = export_run(&out, &store, name, &data.display().to_string())
+            .with_context(|| format!("exporting the run to the model store {}", store.display()))?;
+        println!("exported as {name}: {}", dir.display());
+    }
     Ok(())
 }

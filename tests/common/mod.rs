@@ -2,6 +2,9 @@
 
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod openapi_check;
+pub mod server;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -17,6 +17,8 @@
 use tch::nn::{self, ModuleT};
 use tch::Tensor;
 
+use super::trainable::{NetOutput, TrainableNet};
+
 /// Depth, width and pooling of an FCN.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FcnConfig {
@@ -92,12 +94,23 @@ impl ConvBlock {
         }
     }
 
+    /// The pooling window on an `f × t` map: the configured one, clamped to the map.
+    fn window(&self, f: i64, t: i64) -> (i64, i64) {
+        (self.pool.0.min(f).max(1), self.pool.1.min(t).max(1))
+    }
+
     fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
         let ys = xs.apply(&self.conv).apply_t(&self.bn, train).elu();
         let (_, _, f, t) = ys.size4().expect("4-d activations");
-        let kf = self.pool.0.min(f).max(1);
-        let kt = self.pool.1.min(t).max(1);
+        let (kf, kt) = self.window(f, t);
         ys.max_pool2d([kf, kt], [kf, kt], [0, 0], [1, 1], false)
+    }
+
+    /// Multiply-accumulates on an `f × t` input map, and the pooled map's size.
+    fn macs(&self, f: i64, t: i64) -> (u64, i64, i64) {
+        let [c_out, c_in, kh, kw] = super::weight_dims::<4>(&self.conv.ws);
+        let (kf, kt) = self.window(f, t);
+        ((f * t * c_in * c_out * kh * kw) as u64, f / kf, t / kt)
     }
 }
 
@@ -144,6 +157,16 @@ impl Fcn {
     /// Logits `(N, classes)` of log-mel input `(N, frames, 96)`; `train` selects batch
     /// statistics (training) or the running averages (inference).
     pub fn logits(&self, mel: &Tensor, train: bool) -> Tensor {
+        self.pooled(mel, train).apply(&self.output)
+    }
+
+    /// Tag probabilities `(N, classes)` (sigmoid of [`Fcn::logits`]).
+    pub fn probabilities(&self, mel: &Tensor) -> Tensor {
+        self.logits(mel, false).sigmoid()
+    }
+
+    /// The globally max-pooled channels of the last block, `(N, channels)`: the embedding.
+    fn pooled(&self, mel: &Tensor, train: bool) -> Tensor {
         // (N, T, F) → (N, 1, F, T): frequency is the image height, as in the paper's figure.
         let mut xs = mel
             .transpose(1, 2)
@@ -153,13 +176,32 @@ impl Fcn {
             xs = b.forward_t(&xs, train);
         }
         // Global max-pooling over what is left of frequency and time.
-        let pooled = xs.amax([2, 3], false);
-        pooled.apply(&self.output)
+        xs.amax([2, 3], false)
+    }
+}
+
+impl TrainableNet for Fcn {
+    fn forward_t(&self, input: &Tensor, train: bool) -> NetOutput {
+        let embedding = self.pooled(input, train);
+        NetOutput {
+            logits: embedding.apply(&self.output),
+            embedding,
+        }
     }
 
-    /// Tag probabilities `(N, classes)` (sigmoid of [`Fcn::logits`]).
-    pub fn probabilities(&self, mel: &Tensor) -> Tensor {
-        self.logits(mel, false).sigmoid()
+    fn embedding_dim(&self) -> i64 {
+        self.config.channels.last().copied().unwrap_or(1)
+    }
+
+    fn macs_per_patch(&self, frames: i64, bands: i64) -> u64 {
+        let (mut f, mut t) = (bands, frames);
+        let mut macs = 0;
+        for b in &self.blocks {
+            let (m, f2, t2) = b.macs(f, t);
+            macs += m;
+            (f, t) = (f2, t2);
+        }
+        macs + (self.embedding_dim() * self.classes) as u64
     }
 }
 
@@ -204,5 +246,16 @@ mod tests {
             .sum();
         let conv: i64 = 9 * (128 + 128 * 384 + 384 * 768 + 768 * 2048);
         assert!(n > conv && n < conv + 200_000, "{n}");
+    }
+
+    #[test]
+    fn fcn4_macs_follow_the_pooled_maps() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let net = Fcn::new(&vs.root(), FcnConfig::fcn4(), 50);
+        // 96 × 187 → (2,4) → 48 × 46 → (4,5) → 12 × 9 → (3,8) → 4 × 1 → (4,1) → 1 × 1.
+        let expect = 9 * (96 * 187 * 128 + 48 * 46 * 128 * 384 + 12 * 9 * 384 * 768)
+            + 9 * 4 * 768 * 2048
+            + 2048 * 50;
+        assert_eq!(net.macs_per_patch(187, 96), expect as u64);
     }
 }

@@ -18,11 +18,18 @@
 //! Output: tag probabilities `(N, 50)` and the penultimate layer as an audio embedding.
 
 pub mod fcn;
+pub mod mfcc;
+pub mod multiscale;
 pub mod musicnn;
+pub mod shortres;
+pub mod stored;
+pub mod trainable;
+pub mod trained;
 pub mod vgg;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use tch::nn;
 pub use tch::{get_num_threads, set_num_threads, Device, Kind, Tensor};
@@ -516,20 +523,20 @@ impl Conv2d {
 
     /// Valid (unpadded) convolution, stride 1.
     fn forward(&self, x: &Tensor) -> Tensor {
-        conv_fp32(x, &self.weight, &self.bias)
+        conv_fp32(x, &self.weight, Some(&self.bias))
     }
 }
 
 /// An unpadded, stride-1 convolution (1-D or 2-D, from the weight's rank) in full float32
 /// precision. libtorch lets cuDNN use TF32 tensor cores for convolutions by default on recent
 /// GPUs, which would cost the fidelity to TensorFlow's float32 results; this call forbids it.
-fn conv_fp32(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Tensor {
+fn conv_fp32(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Tensor {
     let spatial = weight.dim() - 2;
     let ones = vec![1i64; spatial];
     let zeros = vec![0i64; spatial];
     x.internal_convolution(
         weight,
-        Some(bias),
+        bias,
         ones.as_slice(),
         zeros.as_slice(),
         ones.as_slice(),
@@ -585,13 +592,13 @@ impl Dense {
 
 /// Makes glibc's allocator keep freed memory for reuse instead of handing it back to the kernel.
 ///
-/// On the CPU, a musicnn batch of 64 patches allocates about 1.6 GB of activations (the
-/// front-end convolutions' outputs, `N × filters × T × F`). glibc serves every block over its
-/// mmap threshold (at most 32 MiB) with a fresh `mmap` and unmaps it on free, so each batch
-/// page-faults its activations in again: a third of the CPU time went to the kernel. This
-/// turns off `mmap` for allocations (`M_MMAP_MAX = 0`) and trimming of the heap
-/// (`M_TRIM_THRESHOLD`), so the process keeps its peak heap (about 1.8 GB for batches of 64)
-/// and reuses it. Call it once, before tagging, in a process that runs many batches. A no-op
+/// glibc serves every block over its mmap threshold (at most 32 MiB) with a fresh `mmap` and
+/// unmaps it on free, so each batch page-faults its large activations in again: with musicnn's
+/// front-end as libtorch convolutions (`N × filters × T × F` outputs, about 1.6 GB for a batch
+/// of 64) a third of the CPU time went to the kernel. The GEMM front-end no longer makes those,
+/// but the VGG's and the mid-end's activations of a batch still pass the threshold. This turns
+/// off `mmap` for allocations (`M_MMAP_MAX = 0`) and trimming of the heap
+/// (`M_TRIM_THRESHOLD`), so the process keeps its peak heap and reuses it. Call it once, before tagging, in a process that runs many batches. A no-op
 /// elsewhere than glibc; returns whether both settings were taken.
 pub fn keep_freed_memory() -> bool {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -662,6 +669,86 @@ impl LayerNames {
 enum Net {
     Musicnn(musicnn::Musicnn),
     Vgg(vgg::Vgg),
+}
+
+impl Net {
+    /// The forward pass on the calling thread, in inference mode.
+    fn forward(&self, x: &Tensor) -> TaggerOutput {
+        tch::no_grad(|| match self {
+            Net::Musicnn(n) => n.forward(x),
+            Net::Vgg(n) => n.forward(x),
+        })
+    }
+}
+
+/// A network shared by the threads of one batch on the CPU.
+struct SharedNet<'a>(&'a Net);
+
+// SAFETY: a forward pass only reads the parameters (inference: no gradient, batch norm uses its
+// stored statistics, no operation writes a parameter in place), and libtorch's operators may
+// read the same tensors from several threads at once (tch itself declares its TorchScript
+// modules `Sync` on that ground). `Tensor` is not `Sync` in tch only because it cannot know
+// that nobody writes.
+unsafe impl Sync for SharedNet<'_> {}
+
+impl SharedNet<'_> {
+    /// The forward pass on the calling thread.
+    fn forward(&self, x: &Tensor) -> TaggerOutput {
+        self.0.forward(x)
+    }
+
+    /// The forward pass over a batch on the CPU, the patches split among libtorch's threads.
+    ///
+    /// libtorch parallelises each operator over its threads (OpenMP), which pays a barrier per
+    /// operator and, on a machine whose cores other processes also use, waits at each one for
+    /// the slowest thread. Here each thread instead runs whole forward passes on its own share
+    /// of the patches with one intra-op thread: the batch is cut into pieces (about two per
+    /// thread) that the threads take in turn, so one slowed by other processes takes fewer. The
+    /// calling thread's libtorch thread count decides how many threads, and is restored after.
+    fn forward_in_parallel(&self, x: &Tensor) -> TaggerOutput {
+        let threads = get_num_threads().max(1);
+        let n = x.size()[0];
+        let workers = i64::from(threads).min(n);
+        if workers <= 1 {
+            return self.forward(x);
+        }
+        let piece = (n - 1) / (2 * workers) + 1; // ⌈n / (2 · workers)⌉, n ≥ 1
+        let pieces: Vec<Tensor> = x.split(piece, 0);
+        let count = pieces.len();
+        let queue = Mutex::new(pieces.into_iter().enumerate().collect::<VecDeque<_>>());
+        let results = Mutex::new((0..count).map(|_| None).collect::<Vec<_>>());
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| {
+                    set_num_threads(1);
+                    loop {
+                        let next = queue
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .pop_front();
+                        let Some((index, piece)) = next else { break };
+                        let out = self.forward(&piece);
+                        results.lock().unwrap_or_else(PoisonError::into_inner)[index] = Some(out);
+                    }
+                });
+            }
+        });
+        set_num_threads(threads);
+        let outputs: Vec<TaggerOutput> = results
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+            .into_iter()
+            .map(|out| out.expect("every piece is run once the threads have joined"))
+            .collect();
+        let cat = |field: fn(&TaggerOutput) -> &Tensor| {
+            Tensor::cat(&outputs.iter().map(field).collect::<Vec<_>>(), 0)
+        };
+        TaggerOutput {
+            probabilities: cat(|o| &o.probabilities),
+            logits: cat(|o| &o.logits),
+            embedding: cat(|o| &o.embedding),
+        }
+    }
 }
 
 /// A pretrained tagger: one of musicnn's four models with its weights, ready for inference.
@@ -866,7 +953,21 @@ impl Tagger {
     /// model's) through the network in inference mode.
     ///
     /// musicnn takes any number of frames ≥ 1; the VGG takes exactly 187.
+    ///
+    /// On the CPU the patches are shared out among libtorch's threads (see
+    /// [`set_num_threads`]), each running whole forward passes on its share.
     pub fn forward(&self, patches: &Tensor) -> Result<TaggerOutput, NetError> {
+        let x = self.checked_input(patches)?;
+        if self.device() == Device::Cpu {
+            Ok(SharedNet(&self.net).forward_in_parallel(&x))
+        } else {
+            Ok(self.net.forward(&x))
+        }
+    }
+
+    /// `patches` as float32 on the model's device, or an error if it is not a batch of
+    /// log-mel patches this network takes.
+    fn checked_input(&self, patches: &Tensor) -> Result<Tensor, NetError> {
         let size = patches.size();
         let bad = |what: String| NetError::BadInput {
             model: self.model.name().to_string(),
@@ -883,11 +984,35 @@ impl Tagger {
                 size[1]
             )));
         }
-        let x = patches.to_device(self.device()).to_kind(Kind::Float);
-        Ok(tch::no_grad(|| match &self.net {
-            Net::Musicnn(n) => n.forward(&x),
-            Net::Vgg(n) => n.forward(&x),
-        }))
+        Ok(patches.to_device(self.device()).to_kind(Kind::Float))
+    }
+
+    /// [`Tagger::forward`] on the calling thread alone, with libtorch's own parallelism inside
+    /// each operator, where `forward` shares the patches out among threads on the CPU. For
+    /// callers that run several networks side by side, and for comparing the two.
+    pub fn forward_on_this_thread(&self, patches: &Tensor) -> Result<TaggerOutput, NetError> {
+        let x = self.checked_input(patches)?;
+        Ok(self.net.forward(&x))
+    }
+
+    /// How a musicnn computes its front-end convolutions (`None` for the VGG, which has none).
+    pub fn frontend_kernel(&self) -> Option<musicnn::FrontendKernel> {
+        match &self.net {
+            Net::Musicnn(n) => Some(n.frontend_kernel()),
+            Net::Vgg(_) => None,
+        }
+    }
+
+    /// Makes a musicnn compute its front-end convolutions with `kernel`; returns `false`, and
+    /// changes nothing, for the VGG.
+    pub fn set_frontend_kernel(&mut self, kernel: musicnn::FrontendKernel) -> bool {
+        match &mut self.net {
+            Net::Musicnn(n) => {
+                n.set_frontend_kernel(kernel);
+                true
+            }
+            Net::Vgg(_) => false,
+        }
     }
 }
 

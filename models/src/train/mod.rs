@@ -13,6 +13,10 @@
 //! ([`crate::dataset::cache::MelCache`]) and appends one JSON line per epoch to a log.
 
 pub mod adam;
+pub mod amp;
+pub mod curves;
+pub mod export;
+pub mod throughput;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -20,9 +24,14 @@ use std::path::{Path, PathBuf};
 use tch::{nn, Device, Kind, TchError, Tensor};
 
 use crate::dataset::cache::MelCache;
+use crate::dataset::mtt::{MttDataset, Split};
 use crate::metrics::{evaluate, MetricsError};
-use crate::nets::fcn::{Fcn, FcnConfig};
+use crate::nets::mfcc::InputFeatures;
+use crate::nets::trainable::NetConfig;
+use crate::nets::trained::TrainedNet;
+use crate::nets::NetError;
 use adam::{Adam, AdamConfig};
+use amp::Precision;
 
 /// Errors of training.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +62,12 @@ pub enum TrainError {
     /// An invalid setting or input.
     #[error("{0}")]
     Invalid(String),
+    /// The network could not be loaded or saved.
+    #[error(transparent)]
+    Net(#[from] NetError),
+    /// A picture could not be drawn.
+    #[error(transparent)]
+    Plot(#[from] crate::plot::PlotError),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> TrainError + '_ {
@@ -83,10 +98,11 @@ pub enum LrSchedule {
 /// What is trained and how.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TrainConfig {
-    /// The architecture, e.g. `fcn4`.
-    pub architecture: String,
-    /// The network's layers.
-    pub fcn: FcnConfig,
+    /// The architecture and its layers.
+    pub net: NetConfig,
+    /// What the network sees of the log-mel: the mel bands or MFCCs.
+    #[serde(default)]
+    pub input: InputFeatures,
     /// The output tags, in order.
     pub tags: Vec<String>,
     /// Initial learning rate.
@@ -97,7 +113,8 @@ pub struct TrainConfig {
     pub schedule: LrSchedule,
     /// Clips per batch.
     pub batch_size: usize,
-    /// Frames per training example (187 = one 3-s musicnn patch).
+    /// Frames per training example (187 = one 3-s musicnn patch; see
+    /// [`NetConfig::default_frames`]).
     pub frames: usize,
     /// Most epochs.
     pub epochs: usize,
@@ -105,19 +122,27 @@ pub struct TrainConfig {
     pub early_stop_patience: usize,
     /// Seed of initialisation and of the batch order.
     pub seed: u64,
+    /// Arithmetic of the training forward pass (bf16 autocast needs CUDA).
+    #[serde(default)]
+    pub precision: Precision,
 }
 
 impl TrainConfig {
-    /// Defaults for an FCN with `layers` blocks (3, 4 or 5) and the given tags: Adam at 1e-3,
-    /// plateau schedule (×0.2 after 2 epochs), batches of 16 patches of 187 frames, 100 epochs,
-    /// early stopping after 5.
-    pub fn fcn(layers: usize, tags: Vec<String>) -> Result<Self, TrainError> {
-        let fcn = FcnConfig::with_layers(layers).ok_or_else(|| {
-            TrainError::Invalid(format!("FCN has 3, 4 or 5 layers, not {layers}"))
+    /// Defaults for the architecture `name` (`fcn3` … `shortres`, see
+    /// [`crate::nets::trainable::TRAINABLE_ARCHITECTURES`]) on log-mel input with the given
+    /// tags: Adam at 1e-3, plateau schedule (×0.2 after 2 epochs), batches of 16 examples of
+    /// the architecture's frames, 100 epochs, early stopping after 5.
+    pub fn for_architecture(name: &str, tags: Vec<String>) -> Result<Self, TrainError> {
+        let net = NetConfig::from_name(name).ok_or_else(|| {
+            TrainError::Invalid(format!(
+                "architecture '{name}' cannot be trained (one of {})",
+                crate::nets::trainable::TRAINABLE_ARCHITECTURES.join(", ")
+            ))
         })?;
         Ok(TrainConfig {
-            architecture: format!("fcn{layers}"),
-            fcn,
+            frames: net.default_frames(),
+            net,
+            input: InputFeatures::Mel,
             tags,
             lr: 1e-3,
             adam: AdamConfig::default(),
@@ -127,10 +152,10 @@ impl TrainConfig {
                 min_lr: 1e-6,
             },
             batch_size: 16,
-            frames: 187,
             epochs: 100,
             early_stop_patience: 5,
             seed: 0,
+            precision: Precision::Fp32,
         })
     }
 }
@@ -192,8 +217,7 @@ pub struct EpochDecision {
 /// A network, its optimiser and its training state.
 #[derive(Debug)]
 pub struct Trainer {
-    vs: nn::VarStore,
-    net: Fcn,
+    model: TrainedNet,
     adam: Adam,
     /// The configuration.
     pub config: TrainConfig,
@@ -204,6 +228,10 @@ pub struct Trainer {
 const WEIGHTS: &str = "weights.safetensors";
 const OPTIMIZER: &str = "optimizer.safetensors";
 const STATE: &str = "state.json";
+/// The best weights of a run directory, beside its `checkpoint/`.
+pub const BEST: &str = "best.safetensors";
+/// The JSONL log of a run directory.
+pub const LOG: &str = "train.jsonl";
 
 impl Trainer {
     /// A freshly initialised network on `device` (seeded by `config.seed`).
@@ -213,10 +241,25 @@ impl Trainer {
                 "training needs tags, a batch size and a patch length".into(),
             ));
         }
+        config
+            .input
+            .validate(crate::audio::N_MELS)
+            .map_err(TrainError::Invalid)?;
+        if config.precision == Precision::Bf16
+            && !(device.is_cuda() && amp::set_cuda_autocast_bf16())
+        {
+            return Err(TrainError::Invalid(
+                "bf16 autocast needs a CUDA device".into(),
+            ));
+        }
         tch::manual_seed(config.seed as i64);
-        let vs = nn::VarStore::new(device);
-        let net = Fcn::new(&vs.root(), config.fcn.clone(), config.tags.len() as i64);
-        let adam = Adam::new(&vs, config.adam);
+        let model = TrainedNet::new(
+            config.net.clone(),
+            config.input,
+            config.tags.len() as i64,
+            device,
+        );
+        let adam = Adam::new(model.var_store(), config.adam);
         let state = TrainState {
             epoch: 0,
             step: 0,
@@ -229,8 +272,7 @@ impl Trainer {
             history: Vec::new(),
         };
         Ok(Trainer {
-            vs,
-            net,
+            model,
             adam,
             config,
             state,
@@ -239,36 +281,41 @@ impl Trainer {
 
     /// The device of the variables.
     pub fn device(&self) -> Device {
-        self.vs.device()
+        self.model.device()
     }
 
-    /// The network.
-    pub fn net(&self) -> &Fcn {
-        &self.net
+    /// The network with its input features and variables.
+    pub fn network(&self) -> &TrainedNet {
+        &self.model
     }
 
     /// Replaces the weights with those of a safetensors file written by the var store (e.g.
     /// `best.safetensors` of [`fit`]).
     pub fn load_weights(&mut self, path: &Path) -> Result<(), TrainError> {
-        self.vs.load(path)?;
+        self.model.load(path)?;
         Ok(())
     }
 
     /// The variables (to save the trained weights).
     pub fn var_store(&self) -> &nn::VarStore {
-        &self.vs
+        self.model.var_store()
     }
 
     /// One optimisation step on a batch: `mel` `(N, frames, 96)`, `labels` `(N, tags)` of 0/1.
     /// Returns the batch's binary cross-entropy before the update.
     pub fn step(&mut self, mel: &Tensor, labels: &Tensor) -> f64 {
-        let logits = self.net.logits(&mel.to_device(self.device()), true);
-        let loss = logits.binary_cross_entropy_with_logits::<Tensor>(
-            &labels.to_device(self.device()).to_kind(Kind::Float),
-            None,
-            None,
-            tch::Reduction::Mean,
-        );
+        let autocast = self.config.precision == Precision::Bf16;
+        let loss = tch::autocast(autocast, || {
+            let logits = self.model.forward_t(mel, true).logits;
+            logits
+                .to_kind(Kind::Float)
+                .binary_cross_entropy_with_logits::<Tensor>(
+                    &labels.to_device(self.device()).to_kind(Kind::Float),
+                    None,
+                    None,
+                    tch::Reduction::Mean,
+                )
+        });
         self.adam.zero_grad();
         loss.backward();
         self.adam.step(self.state.lr);
@@ -278,7 +325,7 @@ impl Trainer {
 
     /// Tag probabilities `(N, tags)` in inference mode.
     pub fn predict(&self, mel: &Tensor) -> Tensor {
-        tch::no_grad(|| self.net.probabilities(&mel.to_device(self.device())))
+        tch::no_grad(|| self.model.forward_t(mel, false).logits.sigmoid())
     }
 
     /// Binary cross-entropy of probabilities against 0/1 labels, both `(N, tags)`.
@@ -342,7 +389,7 @@ impl Trainer {
         let old = parent.join(format!(".{name}.old"));
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
-        self.vs.save(tmp.join(WEIGHTS))?;
+        self.model.save(&tmp.join(WEIGHTS))?;
         self.adam.save(&tmp.join(OPTIMIZER))?;
         let state = serde_json::json!({ "config": self.config, "state": self.state });
         let sp = tmp.join(STATE);
@@ -372,7 +419,7 @@ impl Trainer {
         let state: TrainState =
             serde_json::from_value(v["state"].take()).map_err(|e| bad(e.to_string()))?;
         let mut t = Trainer::new(config, device)?;
-        t.vs.load(dir.join(WEIGHTS))?;
+        t.model.load(&dir.join(WEIGHTS))?;
         t.adam.load(&dir.join(OPTIMIZER))?;
         t.state = state;
         Ok(t)
@@ -418,6 +465,22 @@ pub struct Example {
     pub labels: Vec<bool>,
 }
 
+impl Example {
+    /// The clips of `split` of a data set whose mel cache lists its clips in order (as
+    /// [`MelCache::open_or_build`] does with the data set's paths).
+    pub fn of_split(ds: &MttDataset, split: Split) -> Vec<Example> {
+        ds.clips
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.split == split)
+            .map(|(clip, c)| Example {
+                clip,
+                labels: c.labels.clone(),
+            })
+            .collect()
+    }
+}
+
 /// The frames `start .. start + len` of clip `clip`, repeated from its start if it is shorter.
 fn window(cache: &MelCache, clip: usize, start: usize, len: usize, out: &mut Vec<f32>) {
     let frames = cache.entry(clip).frames as usize;
@@ -433,18 +496,38 @@ fn window(cache: &MelCache, clip: usize, start: usize, len: usize, out: &mut Vec
     }
 }
 
+/// What clip-level evaluation needs of a model: the patch length it takes and the tag
+/// probabilities of a batch of patches. A [`Trainer`] is one; a model of the store scored on
+/// some of its tags is another (`musearch eval --model`).
+pub trait PatchScorer {
+    /// Frames per patch.
+    fn patch_frames(&self) -> usize;
+    /// Tag probabilities `(N, tags)` of log-mel patches `(N, frames, 96)`.
+    fn score(&self, patches: &Tensor) -> Result<Tensor, TrainError>;
+}
+
+impl PatchScorer for Trainer {
+    fn patch_frames(&self) -> usize {
+        self.config.frames
+    }
+
+    fn score(&self, patches: &Tensor) -> Result<Tensor, TrainError> {
+        Ok(self.predict(patches))
+    }
+}
+
 /// Clip-level scores: each clip's non-overlapping patches (at most `max_patches`; a clip
 /// shorter than one patch is repeated) are scored and their probabilities averaged. Returns
 /// a row-major `clips × tags` matrix.
 pub fn predict_clips(
-    trainer: &Trainer,
+    scorer: &dyn PatchScorer,
     cache: &MelCache,
     examples: &[Example],
     max_patches: usize,
 ) -> Result<Vec<f32>, TrainError> {
-    let len = trainer.config.frames;
+    let len = scorer.patch_frames();
     let n_mels = crate::audio::N_MELS as i64;
-    let mut scores = Vec::with_capacity(examples.len() * trainer.config.tags.len());
+    let mut scores = Vec::new();
     for ex in examples {
         let frames = cache.entry(ex.clip).frames as usize;
         if frames == 0 {
@@ -459,8 +542,8 @@ pub fn predict_clips(
             window(cache, ex.clip, p * len, len, &mut buf);
         }
         let x = Tensor::from_slice(&buf).view([n as i64, len as i64, n_mels]);
-        let probs = trainer
-            .predict(&x)
+        let probs = scorer
+            .score(&x)?
             .mean_dim(0, false, Kind::Float)
             .to_device(Device::Cpu);
         scores.extend(Vec::<f32>::try_from(&probs)?);
@@ -468,20 +551,21 @@ pub fn predict_clips(
     Ok(scores)
 }
 
-/// The per-tag evaluation of [`predict_clips`] on `examples`
-/// ([`crate::metrics::evaluate`]).
+/// The per-tag evaluation ([`crate::metrics::evaluate`]) of [`predict_clips`] on
+/// `examples`, whose labels are for `tags`, the scorer's outputs.
 pub fn evaluate_clips(
-    trainer: &Trainer,
+    scorer: &dyn PatchScorer,
+    tags: &[String],
     cache: &MelCache,
     examples: &[Example],
     max_patches: usize,
 ) -> Result<crate::metrics::EvalReport, TrainError> {
-    let scores = predict_clips(trainer, cache, examples, max_patches)?;
+    let scores = predict_clips(scorer, cache, examples, max_patches)?;
     let labels: Vec<bool> = examples
         .iter()
         .flat_map(|e| e.labels.iter().copied())
         .collect();
-    Ok(evaluate(&trainer.config.tags, &labels, &scores)?)
+    Ok(evaluate(tags, &labels, &scores)?)
 }
 
 /// Clip-level validation ([`predict_clips`]): (macro ROC-AUC, macro PR-AUC, BCE).
@@ -533,7 +617,7 @@ pub fn fit(
         return Err(TrainError::Invalid("no decodable training clip".into()));
     }
     std::fs::create_dir_all(out).map_err(io_err(out))?;
-    let mut log = JsonlLog::append(&out.join("train.jsonl"))?;
+    let mut log = JsonlLog::append(&out.join(LOG))?;
     let (len, bs, k) = (
         trainer.config.frames,
         trainer.config.batch_size,
@@ -588,9 +672,10 @@ pub fn fit(
         tracing::info!(?record, "epoch done");
         let decision = trainer.end_epoch(record);
         if decision.improved {
-            trainer.vs.save(out.join("best.safetensors"))?;
+            trainer.model.save(&out.join(BEST))?;
         }
         trainer.save_checkpoint(&out.join("checkpoint"))?;
+        curves::write_curves(&trainer.state.history, out)?;
         if decision.stop {
             break;
         }

@@ -1,0 +1,142 @@
+//! The networks musearch trains from scratch, behind one interface.
+//!
+//! A [`NetConfig`] names an architecture and holds its hyper-parameters; it is what a training
+//! checkpoint and a trained model's manifest record, and [`NetConfig::build`] creates the
+//! network's variables from it. Every network takes a batch of input frames `(N, frames,
+//! bands)` (log-mel bands, or MFCCs: [`super::mfcc::InputFeatures`]) and returns logits and an
+//! embedding ([`NetOutput`]).
+//!
+//! * `fcn3`, `fcn4`, `fcn5`: [`super::fcn::Fcn`] (Choi et al. 2016);
+//! * `multiscale`: [`super::multiscale::MultiScale`] (after Dabral et al. 2018);
+//! * `shortres`: [`super::shortres::ShortChunkResNet`] (Won et al. 2020).
+
+use tch::{nn, Tensor};
+
+use super::fcn::{Fcn, FcnConfig};
+use super::multiscale::{MultiScale, MultiScaleConfig};
+use super::shortres::{ShortChunkResNet, ShortResConfig};
+
+/// What a trainable network computes for a batch.
+#[derive(Debug)]
+pub struct NetOutput {
+    /// One logit per tag, `(N, classes)`.
+    pub logits: Tensor,
+    /// The layer before the output, `(N, embedding_dim)`.
+    pub embedding: Tensor,
+}
+
+/// A network trained by musearch.
+pub trait TrainableNet: std::fmt::Debug + Send {
+    /// Logits and embedding of input frames `(N, frames, bands)`; `train` selects batch
+    /// statistics and dropout (training) or running averages (inference).
+    fn forward_t(&self, input: &Tensor, train: bool) -> NetOutput;
+    /// The size of [`NetOutput::embedding`].
+    fn embedding_dim(&self) -> i64;
+    /// Multiply-accumulates of one forward pass over one input of `frames × bands`, counted
+    /// from the layer shapes (convolutions and dense layers; normalisations, activations and
+    /// pooling are not counted).
+    fn macs_per_patch(&self, frames: i64, bands: i64) -> u64;
+}
+
+/// An architecture and its hyper-parameters.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum NetConfig {
+    /// A fully convolutional network (FCN-3/4/5).
+    Fcn(FcnConfig),
+    /// The multi-scale network.
+    MultiScale(MultiScaleConfig),
+    /// The short-chunk ResNet.
+    ShortRes(ShortResConfig),
+}
+
+/// The architecture names [`NetConfig::from_name`] knows.
+pub const TRAINABLE_ARCHITECTURES: [&str; 5] = ["fcn3", "fcn4", "fcn5", "multiscale", "shortres"];
+
+impl NetConfig {
+    /// The default configuration of an architecture name ([`TRAINABLE_ARCHITECTURES`]).
+    pub fn from_name(name: &str) -> Option<NetConfig> {
+        match name {
+            "fcn3" | "fcn4" | "fcn5" => {
+                let layers = name[3..].parse().ok()?;
+                FcnConfig::with_layers(layers).map(NetConfig::Fcn)
+            }
+            "multiscale" => Some(NetConfig::MultiScale(MultiScaleConfig::default())),
+            "shortres" => Some(NetConfig::ShortRes(ShortResConfig::default())),
+            _ => None,
+        }
+    }
+
+    /// The architecture's name (`fcn4`, `multiscale`, `shortres` …).
+    pub fn name(&self) -> String {
+        match self {
+            NetConfig::Fcn(c) => format!("fcn{}", c.channels.len()),
+            NetConfig::MultiScale(_) => "multiscale".into(),
+            NetConfig::ShortRes(_) => "shortres".into(),
+        }
+    }
+
+    /// Input frames per training example its paper uses: 187 (3 s) for the FCN and the
+    /// multi-scale network, 231 (3.7 s, Won et al.'s 59,049 samples) for the short-chunk ResNet.
+    pub fn default_frames(&self) -> usize {
+        match self {
+            NetConfig::ShortRes(_) => 231,
+            _ => 187,
+        }
+    }
+
+    /// The same architecture with every layer's width divided by `divisor` (quick runs).
+    pub fn narrow(self, divisor: i64) -> NetConfig {
+        match self {
+            NetConfig::Fcn(c) => NetConfig::Fcn(c.narrow(divisor)),
+            NetConfig::MultiScale(c) => NetConfig::MultiScale(c.narrow(divisor)),
+            NetConfig::ShortRes(c) => NetConfig::ShortRes(c.narrow(divisor)),
+        }
+    }
+
+    /// Creates the network's variables under `p` for `classes` tags.
+    pub fn build(&self, p: &nn::Path, classes: i64) -> Box<dyn TrainableNet> {
+        match self {
+            NetConfig::Fcn(c) => Box::new(Fcn::new(p, c.clone(), classes)),
+            NetConfig::MultiScale(c) => Box::new(MultiScale::new(p, c.clone(), classes)),
+            NetConfig::ShortRes(c) => Box::new(ShortChunkResNet::new(p, c.clone(), classes)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::{Device, Kind};
+
+    #[test]
+    fn every_architecture_builds_and_runs_on_mel_and_mfcc_sized_input() {
+        for name in TRAINABLE_ARCHITECTURES {
+            let cfg = NetConfig::from_name(name).unwrap();
+            assert_eq!(cfg.name(), name);
+            let cfg = cfg.narrow(16);
+            let vs = nn::VarStore::new(Device::Cpu);
+            let net = cfg.build(&vs.root(), 7);
+            for (frames, bands) in [(187, 96), (231, 96), (187, 20)] {
+                let x = Tensor::randn([2, frames, bands], (Kind::Float, Device::Cpu));
+                let out = net.forward_t(&x, true);
+                assert_eq!(out.logits.size(), [2, 7], "{name} {frames}×{bands}");
+                assert_eq!(out.embedding.size(), [2, net.embedding_dim()], "{name}");
+                let out = net.forward_t(&x, false);
+                assert!(out.logits.isfinite().all().int64_value(&[]) == 1);
+                assert!(net.macs_per_patch(frames, bands) > 0);
+            }
+        }
+        assert!(NetConfig::from_name("fcn6").is_none());
+        assert!(NetConfig::from_name("musicnn").is_none());
+    }
+
+    #[test]
+    fn configurations_round_trip_through_json() {
+        for name in TRAINABLE_ARCHITECTURES {
+            let cfg = NetConfig::from_name(name).unwrap();
+            let json = serde_json::to_string(&cfg).unwrap();
+            assert_eq!(serde_json::from_str::<NetConfig>(&json).unwrap(), cfg);
+        }
+    }
+}

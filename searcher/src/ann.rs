@@ -1,0 +1,227 @@
+//! Approximate nearest neighbours by inner product over unit vectors (hnsw_rs), and an exact
+//! bounded top-k, shared by the track ranking and similar tracks.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use hnsw_rs::prelude::{Distance, Hnsw};
+
+/// `1 − a·b` for unit vectors, floored at 0. hnsw_rs's own `DistDot` asserts `a·b ≤ 1`,
+/// which rounding breaks for nearly identical vectors.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UnitDot;
+
+impl Distance<f32> for UnitDot {
+    fn eval(&self, a: &[f32], b: &[f32]) -> f32 {
+        (1.0 - dot(a, b)).max(0.0)
+    }
+}
+
+/// Dot product.
+#[inline]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    // Eight accumulators: the compiler vectorises this loop.
+    let mut acc = [0f32; 8];
+    let chunks = a.len() / 8 * 8;
+    for (x, y) in a[..chunks].chunks_exact(8).zip(b[..chunks].chunks_exact(8)) {
+        for i in 0..8 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    let tail: f32 = a[chunks..]
+        .iter()
+        .zip(&b[chunks..])
+        .map(|(x, y)| x * y)
+        .sum();
+    acc.iter().sum::<f32>() + tail
+}
+
+/// Graph parameters of an HNSW index.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HnswParams {
+    /// Links per node and layer (hnsw_rs's `max_nb_connection`).
+    pub max_connections: usize,
+    /// Candidate list size while building.
+    pub ef_construction: usize,
+    /// Candidate list size while searching (raised to the number of results asked for).
+    pub ef_search: usize,
+}
+
+impl Default for HnswParams {
+    fn default() -> Self {
+        HnswParams {
+            max_connections: 24,
+            ef_construction: 200,
+            ef_search: 96,
+        }
+    }
+}
+
+/// An HNSW graph over unit vectors, searched by inner product.
+pub struct UnitHnsw {
+    hnsw: Hnsw<'static, f32, UnitDot>,
+    params: HnswParams,
+}
+
+impl std::fmt::Debug for UnitHnsw {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UnitHnsw")
+            .field("points", &self.hnsw.get_nb_point())
+            .field("params", &self.params)
+            .finish()
+    }
+}
+
+impl UnitHnsw {
+    /// Builds the graph over `rows` (`n × dim`, row-major, each row of unit length or zero);
+    /// the id of row `i` is `i`. Inserts in parallel.
+    pub fn build(rows: &[f32], dim: usize, params: HnswParams) -> UnitHnsw {
+        let n = rows.len().checked_div(dim).unwrap_or(0);
+        let hnsw = Hnsw::new(
+            params.max_connections,
+            n.max(1),
+            16,
+            params.ef_construction,
+            UnitDot,
+        );
+        let data: Vec<(&[f32], usize)> =
+            (0..n).map(|i| (&rows[i * dim..(i + 1) * dim], i)).collect();
+        for chunk in data.chunks(8192) {
+            hnsw.parallel_insert_slice(&chunk.to_vec());
+        }
+        let mut hnsw = hnsw;
+        hnsw.set_searching_mode(true);
+        UnitHnsw { hnsw, params }
+    }
+
+    /// The ids of about the `k` rows of largest inner product with the unit vector `query`, best
+    /// first, with the inner product.
+    pub fn search(&self, query: &[f32], k: usize) -> Vec<(usize, f32)> {
+        let ef = self.params.ef_search.max(k);
+        self.hnsw
+            .search(query, k, ef)
+            .into_iter()
+            .map(|n| (n.d_id, 1.0 - n.distance))
+            .collect()
+    }
+
+    /// Number of points.
+    pub fn len(&self) -> usize {
+        self.hnsw.get_nb_point()
+    }
+
+    /// True without points.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A scored item, ordered by score, ties broken by the smaller id first.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scored {
+    /// The item (a track index).
+    pub id: usize,
+    /// Its score (higher is better).
+    pub score: f32,
+}
+
+impl Eq for Scored {}
+
+impl Ord for Scored {
+    /// "Greater" means ranked earlier: higher score, then smaller id.
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.score
+            .total_cmp(&other.score)
+            .then_with(|| other.id.cmp(&self.id))
+    }
+}
+
+impl PartialOrd for Scored {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Keeps the `k` best of a stream of scored items.
+#[derive(Debug)]
+pub struct TopK {
+    k: usize,
+    /// A min-heap (through `Reverse`) of the best so far.
+    heap: BinaryHeap<std::cmp::Reverse<Scored>>,
+}
+
+impl TopK {
+    /// Keeps `k` items.
+    pub fn new(k: usize) -> TopK {
+        TopK {
+            k,
+            heap: BinaryHeap::with_capacity(k + 1),
+        }
+    }
+
+    /// Offers an item.
+    #[inline]
+    pub fn push(&mut self, id: usize, score: f32) {
+        if self.k == 0 {
+            return;
+        }
+        let item = Scored { id, score };
+        if self.heap.len() < self.k {
+            self.heap.push(std::cmp::Reverse(item));
+        } else if let Some(worst) = self.heap.peek() {
+            if item > worst.0 {
+                self.heap.pop();
+                self.heap.push(std::cmp::Reverse(item));
+            }
+        }
+    }
+
+    /// The smallest score that can still enter, when full.
+    #[inline]
+    pub fn threshold(&self) -> Option<f32> {
+        (self.heap.len() == self.k)
+            .then(|| self.heap.peek().map(|w| w.0.score))
+            .flatten()
+    }
+
+    /// The items kept, best first.
+    pub fn into_sorted(self) -> Vec<Scored> {
+        let mut v: Vec<Scored> = self.heap.into_iter().map(|r| r.0).collect();
+        v.sort_unstable_by(|a, b| b.cmp(a));
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_k_keeps_the_best_in_order_with_stable_ties() {
+        let mut top = TopK::new(3);
+        for (i, s) in [0.1, 0.5, 0.3, 0.5, 0.9, 0.0].iter().enumerate() {
+            top.push(i, *s);
+        }
+        let ids: Vec<usize> = top.into_sorted().iter().map(|s| s.id).collect();
+        assert_eq!(ids, vec![4, 1, 3]);
+    }
+
+    #[test]
+    fn hnsw_finds_the_exact_neighbours_of_a_small_set() {
+        let dim = 8;
+        let mut rows = Vec::new();
+        for i in 0..200 {
+            let mut v: Vec<f32> = (0..dim)
+                .map(|j| ((i * 7 + j * 13) % 17) as f32 - 8.0)
+                .collect();
+            let n = dot(&v, &v).sqrt();
+            v.iter_mut().for_each(|x| *x /= n);
+            rows.extend(v);
+        }
+        let index = UnitHnsw::build(&rows, dim, HnswParams::default());
+        assert_eq!(index.len(), 200);
+        let q = &rows[5 * dim..6 * dim];
+        let found = index.search(q, 1);
+        assert!((found[0].1 - 1.0).abs() < 1e-5, "{found:?}");
+    }
+}

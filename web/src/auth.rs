@@ -1,0 +1,94 @@
+//! API keys: `Authorization: Bearer KEY` or `X-Api-Key: KEY`, compared in constant time.
+
+use actix_web::http::header::{HeaderMap, AUTHORIZATION};
+
+/// The configured keys; empty means no key is needed.
+#[derive(Debug, Clone, Default)]
+pub struct ApiKeys {
+    keys: Vec<Vec<u8>>,
+}
+
+impl ApiKeys {
+    /// The keys of `[server] api_keys`.
+    pub fn new(keys: &[String]) -> ApiKeys {
+        ApiKeys {
+            keys: keys.iter().map(|k| k.as_bytes().to_vec()).collect(),
+        }
+    }
+
+    /// True when no key is configured (the API is open).
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Whether a request with these headers may pass: always when no key is configured, else
+    /// when it carries one of the keys.
+    pub fn accepts(&self, headers: &HeaderMap) -> bool {
+        if self.is_empty() {
+            return true;
+        }
+        presented_key(headers).is_some_and(|k| self.contains(k))
+    }
+
+    /// Compares `candidate` with every key without stopping at the first difference, so the
+    /// time taken does not tell how much of a key was right.
+    fn contains(&self, candidate: &[u8]) -> bool {
+        self.keys
+            .iter()
+            .fold(false, |found, key| found | constant_time_eq(key, candidate))
+    }
+}
+
+/// The key a request presents: the bearer token, else `X-Api-Key`.
+fn presented_key(headers: &HeaderMap) -> Option<&[u8]> {
+    if let Some(value) = headers.get(AUTHORIZATION) {
+        let value = value.as_bytes();
+        let scheme = b"bearer ";
+        if value.len() > scheme.len() && value[..scheme.len()].eq_ignore_ascii_case(scheme) {
+            return Some(value[scheme.len()..].trim_ascii());
+        }
+    }
+    headers.get("x-api-key").map(|v| v.as_bytes().trim_ascii())
+}
+
+/// Equality of two byte strings in time that depends on their lengths only.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::{HeaderName, HeaderValue};
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(
+                HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn no_keys_means_open() {
+        assert!(ApiKeys::new(&[]).accepts(&headers(&[])));
+    }
+
+    #[test]
+    fn bearer_and_x_api_key_are_both_accepted() {
+        let keys = ApiKeys::new(&["s3cret".into(), "other".into()]);
+        assert!(keys.accepts(&headers(&[("authorization", "Bearer s3cret")])));
+        assert!(keys.accepts(&headers(&[("authorization", "bearer other")])));
+        assert!(keys.accepts(&headers(&[("x-api-key", "s3cret")])));
+        assert!(!keys.accepts(&headers(&[])));
+        assert!(!keys.accepts(&headers(&[("authorization", "Bearer s3cre")])));
+        assert!(!keys.accepts(&headers(&[("authorization", "Basic s3cret")])));
+        assert!(!keys.accepts(&headers(&[("x-api-key", "S3CRET")])));
+    }
+}

@@ -1,0 +1,182 @@
+//! The server's settings: the `[server]` table of `musearch.toml`, with defaults that work out
+//! of the box (loopback only, no keys, no cross-origin access).
+//!
+//! ```toml
+//! [server]
+//! bind = "127.0.0.1:8080"
+//! api_keys = ["k1", "k2"]            # empty: no key needed
+//! cors_origins = ["https://app.example"]  # or ["*"]
+//! max_query_chars = 256
+//! max_limit = 100
+//! default_limit = 20
+//! max_offset = 10000
+//! max_uri_bytes = 4096
+//! max_body_bytes = 0
+//! log_format = "json"                # or "text"
+//! workers = 2
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// How request logs are written (to stderr).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line (for log collectors).
+    Json,
+}
+
+/// The `[server]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address and port to listen on (`127.0.0.1:0` picks a free port).
+    pub bind: String,
+    /// API keys; when any is set, every `/api/v1` route except `health` and `openapi.json`, and
+    /// `/metrics`, need `Authorization: Bearer KEY` or `X-Api-Key: KEY`.
+    pub api_keys: Vec<String>,
+    /// Origins allowed to call the API from a browser on another origin (`"*"` for any).
+    /// Empty: no cross-origin access.
+    pub cors_origins: Vec<String>,
+    /// The longest search query `q`, in characters.
+    pub max_query_chars: usize,
+    /// The largest page (`limit`) a request may ask for.
+    pub max_limit: usize,
+    /// The page size when a request names none.
+    pub default_limit: usize,
+    /// The deepest `offset` a request may ask for.
+    pub max_offset: usize,
+    /// The longest request target (path and query string), in bytes.
+    pub max_uri_bytes: usize,
+    /// The largest request body, in bytes (the API takes none: every route is a GET).
+    pub max_body_bytes: u64,
+    /// Request log format.
+    pub log_format: LogFormat,
+    /// HTTP worker threads (0: one per core).
+    pub workers: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            bind: "127.0.0.1:8080".into(),
+            api_keys: Vec::new(),
+            cors_origins: Vec::new(),
+            max_query_chars: 256,
+            max_limit: 100,
+            default_limit: 20,
+            max_offset: 10_000,
+            max_uri_bytes: 4096,
+            max_body_bytes: 0,
+            log_format: LogFormat::Text,
+            workers: 0,
+        }
+    }
+}
+
+/// A configuration file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML, or `[server]` has a wrong or unknown key.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl ServerConfig {
+    /// Reads the `[server]` table of a `musearch.toml` (other tables belong to other commands
+    /// and are ignored); a file without one gives the defaults.
+    pub fn load(path: &Path) -> Result<ServerConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|message| ConfigError::Invalid {
+            path: path.to_owned(),
+            message,
+        })
+    }
+
+    /// Parses the text of a `musearch.toml` and checks the values.
+    pub fn parse(text: &str) -> Result<ServerConfig, String> {
+        #[derive(Deserialize)]
+        struct File {
+            #[serde(default)]
+            server: ServerConfig,
+        }
+        let file: File = toml::from_str(text).map_err(|e| e.to_string())?;
+        file.server.validated()
+    }
+
+    /// Checks that the limits make sense together.
+    pub fn validated(self) -> Result<ServerConfig, String> {
+        if self.max_limit == 0 {
+            return Err("server.max_limit must be at least 1".into());
+        }
+        if self.default_limit == 0 || self.default_limit > self.max_limit {
+            return Err(format!(
+                "server.default_limit must be between 1 and server.max_limit ({})",
+                self.max_limit
+            ));
+        }
+        if self.max_query_chars == 0 {
+            return Err("server.max_query_chars must be at least 1".into());
+        }
+        if self.max_uri_bytes < 64 {
+            return Err("server.max_uri_bytes must be at least 64".into());
+        }
+        if self.api_keys.iter().any(|k| k.trim().is_empty()) {
+            return Err("server.api_keys may not hold an empty key".into());
+        }
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_without_a_server_table_gives_the_defaults() {
+        let config = ServerConfig::parse("[index]\nfoo = 1\n").unwrap();
+        assert_eq!(config, ServerConfig::default());
+    }
+
+    #[test]
+    fn values_are_read_and_unknown_keys_refused() {
+        let config = ServerConfig::parse(
+            "[server]\napi_keys = [\"a\"]\nmax_limit = 5\ndefault_limit = 5\nlog_format = \"json\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.api_keys, vec!["a".to_string()]);
+        assert_eq!(config.max_limit, 5);
+        assert_eq!(config.log_format, LogFormat::Json);
+        let err = ServerConfig::parse("[server]\napi_key = \"a\"\n").unwrap_err();
+        assert!(err.contains("api_key"), "{err}");
+    }
+
+    #[test]
+    fn inconsistent_limits_are_refused() {
+        assert!(ServerConfig::parse("[server]\nmax_limit = 0\n").is_err());
+        assert!(ServerConfig::parse("[server]\ndefault_limit = 500\n").is_err());
+        assert!(ServerConfig::parse("[server]\napi_keys = [\" \"]\n").is_err());
+    }
+}

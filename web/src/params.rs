@@ -1,0 +1,219 @@
+//! Query-string parameters and their checks against the configured limits. Anything out of range
+//! is a 400, never a silent clamp.
+
+use actix_web::http::StatusCode;
+use musearch_searcher::response::{Filters, SearchRequest};
+use serde::Deserialize;
+
+use crate::config::ServerConfig;
+use crate::error::ApiError;
+
+/// `?limit=&offset=`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PageParams {
+    /// Results per page.
+    pub limit: Option<usize>,
+    /// Results to skip.
+    pub offset: Option<usize>,
+}
+
+/// A checked page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// Results per page, 1 ..= `max_limit`.
+    pub limit: usize,
+    /// Results to skip, 0 ..= `max_offset`.
+    pub offset: usize,
+}
+
+impl PageParams {
+    /// The page, with the default size when none is given.
+    pub fn checked(&self, config: &ServerConfig) -> Result<Page, ApiError> {
+        let limit = self.limit.unwrap_or(config.default_limit);
+        if limit == 0 || limit > config.max_limit {
+            return Err(ApiError::invalid_parameter(format!(
+                "limit must be between 1 and {}, not {limit}",
+                config.max_limit
+            )));
+        }
+        let offset = self.offset.unwrap_or(0);
+        if offset > config.max_offset {
+            return Err(ApiError::invalid_parameter(format!(
+                "offset must be at most {}, not {offset}",
+                config.max_offset
+            )));
+        }
+        Ok(Page { limit, offset })
+    }
+}
+
+/// `?q=&limit=&offset=&min_duration=&max_duration=&artist=&format=`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SearchParams {
+    /// The query text.
+    pub q: Option<String>,
+    /// Results per page.
+    pub limit: Option<usize>,
+    /// Results to skip.
+    pub offset: Option<usize>,
+    /// Shortest duration in seconds.
+    pub min_duration: Option<f64>,
+    /// Longest duration in seconds.
+    pub max_duration: Option<f64>,
+    /// Artist contains this text.
+    pub artist: Option<String>,
+    /// File format (extension or codec).
+    pub format: Option<String>,
+}
+
+impl SearchParams {
+    /// The engine's request, after checking every parameter.
+    pub fn to_request(&self, config: &ServerConfig) -> Result<SearchRequest, ApiError> {
+        let query = self
+            .q
+            .as_deref()
+            .ok_or_else(|| ApiError::invalid_parameter("the query parameter `q` is required"))?;
+        let chars = query.chars().count();
+        if chars > config.max_query_chars {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "query_too_long",
+                format!(
+                    "the query has {chars} characters; at most {} are allowed",
+                    config.max_query_chars
+                ),
+            ));
+        }
+        let page = PageParams {
+            limit: self.limit,
+            offset: self.offset,
+        }
+        .checked(config)?;
+        let min_duration = duration("min_duration", self.min_duration)?;
+        let max_duration = duration("max_duration", self.max_duration)?;
+        if let (Some(lo), Some(hi)) = (min_duration, max_duration) {
+            if lo > hi {
+                return Err(ApiError::invalid_parameter(format!(
+                    "min_duration ({lo}) is larger than max_duration ({hi})"
+                )));
+            }
+        }
+        Ok(SearchRequest {
+            query: query.to_owned(),
+            limit: page.limit,
+            offset: page.offset,
+            filters: Filters {
+                min_duration,
+                max_duration,
+                artist: text_filter("artist", &self.artist, config)?,
+                format: text_filter("format", &self.format, config)?,
+            },
+        })
+    }
+}
+
+/// A duration bound: finite and not negative.
+fn duration(name: &str, value: Option<f64>) -> Result<Option<f64>, ApiError> {
+    match value {
+        Some(v) if !v.is_finite() || v < 0.0 => Err(ApiError::invalid_parameter(format!(
+            "{name} must be a number of seconds, 0 or more, not {v}"
+        ))),
+        other => Ok(other),
+    }
+}
+
+/// A text filter: empty means none; as long as a query at most.
+fn text_filter(
+    name: &str,
+    value: &Option<String>,
+    config: &ServerConfig,
+) -> Result<Option<String>, ApiError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) if v.chars().count() > config.max_query_chars => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "query_too_long",
+            format!(
+                "{name} is longer than {} characters",
+                config.max_query_chars
+            ),
+        )),
+        Some(v) => Ok(Some(v.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(q: &str) -> SearchParams {
+        SearchParams {
+            q: Some(q.into()),
+            ..SearchParams::default()
+        }
+    }
+
+    #[test]
+    fn defaults_and_limits() {
+        let config = ServerConfig::default();
+        let req = params("piano").to_request(&config).unwrap();
+        assert_eq!((req.limit, req.offset), (config.default_limit, 0));
+        let too_many = SearchParams {
+            limit: Some(config.max_limit + 1),
+            ..params("piano")
+        };
+        assert_eq!(
+            too_many.to_request(&config).unwrap_err().code,
+            "invalid_parameter"
+        );
+        let zero = SearchParams {
+            limit: Some(0),
+            ..params("piano")
+        };
+        assert!(zero.to_request(&config).is_err());
+        let deep = SearchParams {
+            offset: Some(config.max_offset + 1),
+            ..params("piano")
+        };
+        assert!(deep.to_request(&config).is_err());
+    }
+
+    #[test]
+    fn missing_long_and_out_of_range_values_are_refused() {
+        let config = ServerConfig::default();
+        assert!(SearchParams::default().to_request(&config).is_err());
+        let long = "a".repeat(config.max_query_chars + 1);
+        let err = params(&long).to_request(&config).unwrap_err();
+        assert_eq!(
+            (err.status, err.code),
+            (StatusCode::BAD_REQUEST, "query_too_long")
+        );
+        let nan = SearchParams {
+            min_duration: Some(f64::NAN),
+            ..params("x")
+        };
+        assert!(nan.to_request(&config).is_err());
+        let crossed = SearchParams {
+            min_duration: Some(60.0),
+            max_duration: Some(10.0),
+            ..params("x")
+        };
+        assert!(crossed.to_request(&config).is_err());
+    }
+
+    #[test]
+    fn filters_pass_through_and_blank_ones_vanish() {
+        let config = ServerConfig::default();
+        let req = SearchParams {
+            artist: Some("  ".into()),
+            format: Some("ogg".into()),
+            min_duration: Some(30.0),
+            ..params("calm")
+        }
+        .to_request(&config)
+        .unwrap();
+        assert_eq!(req.filters.artist, None);
+        assert_eq!(req.filters.format.as_deref(), Some("ogg"));
+        assert_eq!(req.filters.min_duration, Some(30.0));
+    }
+}

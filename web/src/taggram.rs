@@ -1,0 +1,85 @@
+//! The taggram picture of a track: the stored (compact) taggram of its first model, drawn by
+//! `musearch_models`' taggram heat map (the same picture as `musearch tag --taggram`).
+
+use musearch_models::taggram::Taggram;
+use musearch_searcher::response::{TaggramData, TrackDetail};
+
+use crate::error::ApiError;
+
+/// The PNG bytes of `detail`'s taggram, titled with the track and the model.
+pub fn render(detail: &TrackDetail) -> Result<Vec<u8>, ApiError> {
+    let data = detail.taggram.as_ref().ok_or_else(|| {
+        ApiError::not_found("taggram_not_found", "this track has no stored taggram")
+    })?;
+    if data.values.first().is_none_or(Vec::is_empty) {
+        return Err(ApiError::not_found(
+            "taggram_not_found",
+            "this track's stored taggram is empty",
+        ));
+    }
+    let taggram = to_taggram(data).map_err(|err| {
+        tracing::error!(id = %detail.track.id, %err, "a stored taggram is malformed");
+        ApiError::internal()
+    })?;
+    let title = format!("{} — {}", detail.track.title, data.model);
+    let dir = tempfile::tempdir().map_err(|err| {
+        tracing::error!(%err, "no temporary directory for a taggram picture");
+        ApiError::internal()
+    })?;
+    let path = dir.path().join("taggram.png");
+    taggram.write_png(&path, &title).map_err(|err| {
+        tracing::error!(id = %detail.track.id, %err, "drawing a taggram failed");
+        ApiError::internal()
+    })?;
+    std::fs::read(&path).map_err(|err| {
+        tracing::error!(%err, "reading a drawn taggram failed");
+        ApiError::internal()
+    })
+}
+
+/// The engine's `values[tag][column]` as a [`Taggram`] (rows are time steps).
+fn to_taggram(data: &TaggramData) -> Result<Taggram, String> {
+    let columns = data.values.first().map_or(0, Vec::len);
+    if data.values.len() != data.tags.len() || data.values.iter().any(|r| r.len() != columns) {
+        return Err(format!(
+            "{} rows of values for {} tags, or rows of unequal length",
+            data.values.len(),
+            data.tags.len()
+        ));
+    }
+    let mut values = Vec::with_capacity(columns * data.tags.len());
+    for c in 0..columns {
+        values.extend(data.values.iter().map(|row| row[c]));
+    }
+    Taggram::new(data.tags.clone(), data.seconds_per_column, values).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_by_tag_become_rows_by_time() {
+        let data = TaggramData {
+            model: "m".into(),
+            tags: vec!["a".into(), "b".into()],
+            seconds_per_column: 3.0,
+            values: vec![vec![0.1, 0.2, 0.3], vec![0.9, 0.8, 0.7]],
+        };
+        let t = to_taggram(&data).unwrap();
+        assert_eq!(t.n_patches(), 3);
+        assert_eq!(t.patch(1), &[0.2, 0.8]);
+        assert_eq!(t.patch_secs(), 3.0);
+    }
+
+    #[test]
+    fn ragged_values_are_an_error() {
+        let data = TaggramData {
+            model: "m".into(),
+            tags: vec!["a".into(), "b".into()],
+            seconds_per_column: 3.0,
+            values: vec![vec![0.1, 0.2], vec![0.9]],
+        };
+        assert!(to_taggram(&data).is_err());
+    }
+}
