@@ -360,6 +360,18 @@ fn audio_is_served_whole_and_in_ranges() {
         );
         assert_eq!(first.body, file[..100]);
 
+        // What a browser's media element asks first: the whole file, as a range.
+        let open_ended = send("GET", &url, &[("Range", "bytes=0-")], None);
+        assert_eq!(open_ended.status, 206, "{format}");
+        assert_eq!(
+            open_ended.header("content-range"),
+            Some(format!("bytes 0-{}/{}", file.len() - 1, file.len()).as_str())
+        );
+        assert!(
+            open_ended.body == file,
+            "{format}: bytes=0- is not the file"
+        );
+
         let tail = send("GET", &url, &[("Range", "bytes=-10")], None);
         assert_eq!(tail.status, 206);
         assert_eq!(tail.body, file[file.len() - 10..]);

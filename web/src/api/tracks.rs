@@ -52,6 +52,13 @@ pub async fn audio(
             parameters: Vec::new(),
         })
         .into_response(&req);
+    // actix-files answers a range that covers the whole file (`bytes=0-`, what browsers send
+    // first for media) with 200 plus a Content-Range; it is a satisfiable range request, so 206.
+    if resp.status() == actix_web::http::StatusCode::OK
+        && resp.headers().contains_key(header::CONTENT_RANGE)
+    {
+        *resp.status_mut() = actix_web::http::StatusCode::PARTIAL_CONTENT;
+    }
     resp.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),
