@@ -65,7 +65,7 @@ target/release/musearch serve --db "$index" --bind 127.0.0.1:0 --workers "$worke
     >"$work/url" 2>"$work/server.log" &
 server=$!
 url=""
-for _ in $(seq 1 1200); do
+for _ in $(seq 1 6000); do   # up to 10 min: a 100k-track open took 150 s here
     url="$(head -n1 "$work/url" 2>/dev/null | tr -d '\n' || true)"
     [ -n "$url" ] && break
     kill -0 "$server" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
