@@ -15,9 +15,7 @@ use std::time::Instant;
 
 use musearch_indexer::index::dir_size;
 use musearch_indexer::store::Change;
-use musearch_indexer::{
-    BatchOutput, Index, Metadata, ModelSpec, PathEntry, TrackId, TrackRecord, TrackTags,
-};
+use musearch_indexer::{BatchOutput, Index, Metadata, ModelSpec, TrackId, TrackRecord, TrackTags};
 
 struct Lcg(u64);
 
@@ -148,21 +146,7 @@ fn main() {
         let n = batch.min(records - i);
         let recs: Vec<TrackRecord> = (i..i + n).map(|j| record(j, &mut rng, &specs)).collect();
         generated_bytes += recs.iter().map(serde_json_len).sum::<usize>();
-        let change = Change {
-            set_paths: recs
-                .iter()
-                .map(|r| {
-                    let entry = PathEntry {
-                        id: Some(r.id),
-                        size: r.size,
-                        mtime_ns: r.mtime_ns,
-                    };
-                    (r.paths[0].clone(), entry)
-                })
-                .collect(),
-            upserts: recs,
-            ..Change::default()
-        };
+        let change = Change::new_tracks(recs);
         let t = Instant::now();
         index.apply(&change).unwrap();
         index.commit().unwrap();

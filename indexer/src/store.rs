@@ -74,6 +74,27 @@ pub struct Change {
 }
 
 impl Change {
+    /// A change that writes `records`, each with a path entry for its first path (size and
+    /// mtime from the record): what a batch of newly found tracks needs.
+    pub fn new_tracks(records: Vec<TrackRecord>) -> Change {
+        let set_paths = records
+            .iter()
+            .map(|r| {
+                let entry = PathEntry {
+                    id: Some(r.id),
+                    size: r.size,
+                    mtime_ns: r.mtime_ns,
+                };
+                (r.paths[0].clone(), entry)
+            })
+            .collect();
+        Change {
+            upserts: records,
+            set_paths,
+            ..Change::default()
+        }
+    }
+
     /// Whether the change does nothing.
     pub fn is_empty(&self) -> bool {
         self.upserts.is_empty()

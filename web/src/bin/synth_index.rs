@@ -14,9 +14,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use musearch_indexer::store::Change;
-use musearch_indexer::{
-    BatchOutput, Index, Metadata, ModelSpec, PathEntry, TrackId, TrackRecord, TrackTags,
-};
+use musearch_indexer::{BatchOutput, Index, Metadata, ModelSpec, TrackId, TrackRecord, TrackTags};
 use musearch_models::tags::Vocabulary;
 
 /// Number of styles tracks are drawn from.
@@ -289,21 +287,7 @@ fn write(
     while i < tracks {
         let n = (BATCH as u64).min(tracks - i);
         let records: Vec<TrackRecord> = (i..i + n).map(|j| world.record(j, &mut rng)).collect();
-        let change = Change {
-            set_paths: records
-                .iter()
-                .map(|r| {
-                    let entry = PathEntry {
-                        id: Some(r.id),
-                        size: r.size,
-                        mtime_ns: r.mtime_ns,
-                    };
-                    (r.paths[0].clone(), entry)
-                })
-                .collect(),
-            upserts: records,
-            ..Change::default()
-        };
+        let change = Change::new_tracks(records);
         index.apply(&change)?;
         index.commit()?;
         i += n;
