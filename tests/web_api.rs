@@ -146,6 +146,8 @@ fn every_json_endpoint_answers_as_documented() {
     assert_eq!(health["version"], "0.1.0");
     // fixtures/audio: 13 decodable clips (the files under bad/ are refused by the indexer).
     assert_eq!(health["tracks"], 13);
+    // 13 tracks are far below the size that wants a similar-track graph.
+    assert_eq!(health["similar_index"], "exact");
 
     // Search, paging and filters.
     let all = get_documented(

@@ -32,7 +32,7 @@ use crate::response::{
     SimilarHit, SimilarResponse, TagInfo, TagProbability, TagWeight, TaggramData, TrackDetail,
     TrackSummary, MAX_LIMIT,
 };
-use crate::similar::{SimilarIndex, SimilarOptions};
+use crate::similar::{SimilarIndex, SimilarMode, SimilarOptions};
 use crate::tag_space::{default_glosses, weigh_ensemble, QueryTags, TagSpace, TagSpaceConfig};
 use crate::track_index::{TrackIndex, TrackIndexOptions};
 use crate::vectors::{self, VectorSource, WordVectors};
@@ -134,6 +134,11 @@ impl Engine {
                 ),
             ));
         }
+        // The word vectors first: a missing file is the likeliest mistake, and reading a large
+        // catalog takes a while.
+        let started = std::time::Instant::now();
+        let spaces = open_tag_spaces(options)?;
+        let vectors_secs = started.elapsed().as_secs_f64();
         let catalog = {
             let index = Index::open(index_dir)?;
             let records = index.visible_records().collect::<Result<Vec<_>, _>>()?;
@@ -141,14 +146,18 @@ impl Engine {
             // The sled store closes here: an indexer may open it again.
         };
         let text = TextIndex::open(&index_dir.join("text"))?;
-        let spaces = open_tag_spaces(options)?;
-        tracing::info!(
-            tracks = catalog.len(),
-            dir = %index_dir.display(),
-            "search engine loaded"
-        );
+        let catalog_secs = started.elapsed().as_secs_f64() - vectors_secs;
+        let tracks = catalog.len();
         let mut engine = Engine::from_catalog(catalog, spaces, Some(text), options)?;
         engine.index_dir = Some(index_dir.to_owned());
+        tracing::info!(
+            tracks,
+            dir = %index_dir.display(),
+            vectors_secs,
+            catalog_secs,
+            ranking_secs = started.elapsed().as_secs_f64() - vectors_secs - catalog_secs,
+            "search engine loaded"
+        );
         Ok(engine)
     }
 
@@ -168,7 +177,7 @@ impl Engine {
         }
         let calibration = Calibration::fit(catalog.probability_matrix(), catalog.columns().len());
         let tracks = TrackIndex::build(&catalog, &calibration, options.tracks);
-        let similar = SimilarIndex::build(&catalog, options.similar);
+        let similar = SimilarIndex::new(&catalog, options.similar);
         let by_id = catalog
             .tracks()
             .iter()
@@ -186,6 +195,38 @@ impl Engine {
             options: options.clone(),
             index_dir: None,
         })
+    }
+
+    /// Builds the similar-track graph when the catalog is large enough for one (minutes for a
+    /// few hundred thousand tracks on two cores; meanwhile [`Engine::similar`] scans exactly).
+    /// A server calls this on a background thread after start-up; a one-shot command never
+    /// needs to. Returns whether a graph is in use afterwards.
+    pub fn build_similar_graph(&self) -> bool {
+        if !self.similar.wants_graph(&self.catalog) || self.similar.graph_ready() {
+            return self.similar.graph_ready();
+        }
+        let started = std::time::Instant::now();
+        tracing::info!(
+            tracks = self.catalog.len(),
+            "building the similar-track graph"
+        );
+        let built = self.similar.build_graph(&self.catalog);
+        tracing::info!(
+            secs = started.elapsed().as_secs_f64(),
+            "similar-track graph ready"
+        );
+        built
+    }
+
+    /// How [`Engine::similar`] finds neighbours right now.
+    pub fn similar_mode(&self) -> SimilarMode {
+        if self.similar.graph_ready() {
+            SimilarMode::Graph
+        } else if self.similar.wants_graph(&self.catalog) {
+            SimilarMode::Building
+        } else {
+            SimilarMode::Exact
+        }
     }
 
     /// The catalog snapshot.
@@ -335,17 +376,23 @@ impl Engine {
             }
             hits
         } else {
-            let scores = self.tracks.score_all(&plan.query);
-            let hits = crate::track_index::top_of(&scores, tag_depth, mask);
-            let missing: Vec<usize> = text_hits
-                .iter()
-                .map(|&(i, _)| i)
-                .filter(|i| !hits.iter().any(|s| s.id == *i))
-                .collect();
-            for (i, rank) in missing.iter().zip(ranks_of(&scores, mask, &missing)) {
-                extra.insert(*i, (rank, scores[*i]));
+            thread_local! {
+                /// Every track's score, kept per thread between queries.
+                static SCORES: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
             }
-            hits
+            SCORES.with_borrow_mut(|scores| {
+                self.tracks.score_all_into(&plan.query, scores);
+                let hits = crate::track_index::top_of(scores, tag_depth, mask);
+                let missing: Vec<usize> = text_hits
+                    .iter()
+                    .map(|&(i, _)| i)
+                    .filter(|i| !hits.iter().any(|s| s.id == *i))
+                    .collect();
+                for (i, rank) in missing.iter().zip(ranks_of(scores, mask, &missing)) {
+                    extra.insert(*i, (rank, scores[*i]));
+                }
+                hits
+            })
         };
         fuse(&tag_hits, text_hits, &extra)
     }

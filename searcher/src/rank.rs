@@ -247,25 +247,56 @@ pub fn fuse(
 
 /// The 1-based rank of each of `targets` in the ranking of `scores` restricted to `accept`
 /// (ties ranked by the smaller index first, as [`crate::ann::TopK`] does).
+///
+/// One pass over `scores`. Each score finds how many targets rank below it through a table
+/// indexed by the top 16 bits of an order-preserving integer image of the score (sign,
+/// exponent, 7 mantissa bits), so only the few scores that share a bucket with a target are
+/// compared with it one by one.
 pub fn ranks_of(scores: &[f32], accept: Option<&[bool]>, targets: &[usize]) -> Vec<usize> {
-    let keys: Vec<Scored> = targets
+    if targets.is_empty() {
+        return Vec::new();
+    }
+    let mut sorted: Vec<(Scored, usize)> = targets
         .iter()
-        .map(|&id| Scored {
-            id,
-            score: scores[id],
+        .zip(0..)
+        .map(|(&id, original)| {
+            (
+                Scored {
+                    id,
+                    score: scores[id],
+                },
+                original,
+            )
         })
         .collect();
-    let mut sorted: Vec<(Scored, usize)> = keys.iter().copied().zip(0..).collect();
     sorted.sort_by_key(|a| a.0);
+    let bucket = |score: f32| (order_key(score) >> 16) as usize;
+    let lowest = bucket(sorted[0].0.score);
+    let highest = bucket(sorted[sorted.len() - 1].0.score);
+    // starts[b - lowest]: targets in buckets below b; the targets of bucket b are
+    // sorted[starts[b - lowest]..starts[b - lowest + 1]].
+    let mut starts = vec![0u32; highest - lowest + 2];
+    for (key, _) in &sorted {
+        starts[bucket(key.score) - lowest + 1] += 1;
+    }
+    for b in 1..starts.len() {
+        starts[b] += starts[b - 1];
+    }
     // above[k]: tracks ranked above sorted[k] (counted through the smallest key it beats).
     let mut above = vec![0usize; sorted.len()];
     for (i, &s) in scores.iter().enumerate() {
-        if accept.is_some_and(|a| !a[i]) {
+        let b = bucket(s);
+        if b < lowest || accept.is_some_and(|a| !a[i]) {
             continue;
         }
-        let item = Scored { id: i, score: s };
-        // Targets ranked below `item`: those whose key is smaller than it.
-        let below = sorted.partition_point(|(k, _)| *k < item);
+        // Targets ranked below this track: those whose key is smaller than its key.
+        let below = if b > highest {
+            sorted.len()
+        } else {
+            let (from, to) = (starts[b - lowest] as usize, starts[b - lowest + 1] as usize);
+            let item = Scored { id: i, score: s };
+            from + sorted[from..to].iter().filter(|(k, _)| *k < item).count()
+        };
         if below > 0 {
             above[below - 1] += 1;
         }
@@ -281,6 +312,16 @@ pub fn ranks_of(scores: &[f32], accept: Option<&[bool]>, targets: &[usize]) -> V
     out
 }
 
+/// An integer whose order is `f32::total_cmp`'s order of the scores.
+fn order_key(score: f32) -> u32 {
+    let bits = score.to_bits();
+    if bits & 0x8000_0000 != 0 {
+        !bits
+    } else {
+        bits | 0x8000_0000
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,6 +335,46 @@ mod tests {
         );
         let accept = [true, false, true, true, true];
         assert_eq!(ranks_of(&scores, Some(&accept), &[0, 2]), vec![3, 4]);
+    }
+
+    #[test]
+    fn ranks_of_matches_sorting_the_whole_ranking() {
+        // Scores with many ties, both signs, zeros and near neighbours in one bucket.
+        let n = 5000;
+        let scores: Vec<f32> = (0..n)
+            .map(|i| {
+                let x = ((i * 2654435761usize) % 1009) as f32;
+                (x - 500.0) / 37.0 + if i % 7 == 0 { 1e-6 } else { 0.0 }
+            })
+            .chain([0.0, -0.0, 1.0, 1.0])
+            .collect();
+        let accept: Vec<bool> = (0..scores.len()).map(|i| i % 5 != 3).collect();
+        let targets: Vec<usize> = (0..scores.len())
+            .step_by(97)
+            .chain([n, n + 1, n + 2])
+            .collect();
+        for mask in [None, Some(&accept[..])] {
+            let mut ranking: Vec<Scored> = (0..scores.len())
+                .filter(|&i| mask.is_none_or(|m| m[i]))
+                .map(|id| Scored {
+                    id,
+                    score: scores[id],
+                })
+                .collect();
+            ranking.sort_by(|a, b| b.cmp(a));
+            let expected: Vec<usize> = targets
+                .iter()
+                .map(|&t| {
+                    let key = Scored {
+                        id: t,
+                        score: scores[t],
+                    };
+                    ranking.iter().filter(|s| **s > key).count() + 1
+                })
+                .collect();
+            assert_eq!(ranks_of(&scores, mask, &targets), expected);
+        }
+        assert!(ranks_of(&scores, None, &[]).is_empty());
     }
 
     #[test]

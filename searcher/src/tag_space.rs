@@ -351,10 +351,7 @@ impl std::fmt::Debug for TagSpace {
     }
 }
 
-/// Dot product.
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
+pub use crate::ann::dot;
 
 /// Scale `v` to unit length in place (a zero vector stays zero).
 pub fn normalize(v: &mut [f32]) {
@@ -688,10 +685,10 @@ impl TagSpace {
         if w <= 0.0 || self.tag_words[i].is_empty() {
             return centroid;
         }
-        let mut sims: Vec<f32> = self.tag_words[i].iter().map(|x| dot(v, x)).collect();
-        sims.sort_unstable_by(|a, b| b.total_cmp(a));
-        let m = self.config.maxsim_top.clamp(1, sims.len());
-        let words = sims[..m].iter().sum::<f32>() / m as f32;
+        let words = mean_of_top(
+            self.tag_words[i].iter().map(|x| dot(v, x)),
+            self.config.maxsim_top,
+        );
         (1.0 - w) * centroid + w * words
     }
 
@@ -1019,9 +1016,58 @@ fn seed_parse(query: &str, known: &dyn Fn(&str) -> bool) -> ParsedQuery {
     ParsedQuery { terms }
 }
 
+/// The mean of the `m` largest of `values` (at least one; all of them when there are fewer),
+/// without allocating for the usual small `m`. Empty input gives 0.
+fn mean_of_top(values: impl Iterator<Item = f32>, m: usize) -> f32 {
+    const SMALL: usize = 8;
+    let m = m.max(1);
+    if m > SMALL {
+        let mut all: Vec<f32> = values.collect();
+        all.sort_unstable_by(|a, b| b.total_cmp(a));
+        let m = m.min(all.len()).max(1);
+        return all.iter().take(m).sum::<f32>() / m as f32;
+    }
+    // best[..kept], largest first.
+    let mut best = [f32::NEG_INFINITY; SMALL];
+    let mut kept = 0;
+    for x in values {
+        if kept == m && x <= best[m - 1] {
+            continue;
+        }
+        let mut j = kept.min(m - 1);
+        while j > 0 && best[j - 1] < x {
+            best[j] = best[j - 1];
+            j -= 1;
+        }
+        best[j] = x;
+        kept = (kept + 1).min(m);
+    }
+    if kept == 0 {
+        return 0.0;
+    }
+    best[..kept].iter().sum::<f32>() / kept as f32
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mean_of_top_matches_sorting() {
+        let values: [f32; 7] = [0.3, -1.0, 0.9, 0.9, 0.1, 2.5, -0.2];
+        for m in 0..12 {
+            let mut sorted = values.to_vec();
+            sorted.sort_by(|a, b| b.total_cmp(a));
+            let k = m.clamp(1, values.len());
+            let expected = sorted[..k].iter().sum::<f32>() / k as f32;
+            let got = mean_of_top(values.iter().copied(), m);
+            assert!(
+                (got - expected).abs() < 1e-6,
+                "m = {m}: {got} vs {expected}"
+            );
+        }
+        assert_eq!(mean_of_top(std::iter::empty(), 2), 0.0);
+    }
 
     #[test]
     fn tag_space_can_be_shared_between_threads() {

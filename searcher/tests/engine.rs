@@ -14,6 +14,7 @@ use musearch_models::tags::{MSD_TAGS, MTT_TAGS};
 use musearch_searcher::catalog::Catalog;
 use musearch_searcher::engine::{open_tag_spaces, Engine, EngineOptions};
 use musearch_searcher::response::{Filters, SearchRequest, SearchResponse};
+use musearch_searcher::similar::{SimilarMode, SimilarOptions};
 use musearch_searcher::track_index::TrackIndexOptions;
 
 const EMBEDDING: usize = 4;
@@ -519,6 +520,51 @@ fn similar_returns_the_nearest_embedding_first_never_itself() {
     let by_path = engine.similar(&path, 2, 1).unwrap();
     assert_eq!(by_path.id, id(0));
     assert_eq!(by_path.results.len(), 2);
+}
+
+#[test]
+fn the_similar_graph_is_built_on_request_and_agrees_with_the_exact_scan() {
+    let catalog = Catalog::from_records(&models(), records());
+    let options = EngineOptions {
+        similar: SimilarOptions {
+            hnsw_min_tracks: 0,
+            ..SimilarOptions::default()
+        },
+        ..tiny_options()
+    };
+    let exact = engine();
+    let graph = Engine::from_catalog(
+        catalog,
+        open_tag_spaces(&tiny_options()).unwrap(),
+        None,
+        &options,
+    )
+    .unwrap();
+    // Opening never builds the graph: queries scan until someone asks for it.
+    assert_eq!(exact.similar_mode(), SimilarMode::Exact);
+    assert_eq!(graph.similar_mode(), SimilarMode::Building);
+    let id = |i: usize| records()[i].id.to_hex();
+    let before = graph.similar(&id(0), 5, 0).unwrap();
+    assert!(graph.build_similar_graph());
+    assert_eq!(graph.similar_mode(), SimilarMode::Graph);
+    assert!(
+        !exact.build_similar_graph(),
+        "a small catalog wants no graph"
+    );
+    for i in [0, 7, 10, 15] {
+        let a = exact.similar(&id(i), 3, 0).unwrap();
+        let b = graph.similar(&id(i), 3, 0).unwrap();
+        let ids = |r: &musearch_searcher::response::SimilarResponse| {
+            r.results
+                .iter()
+                .map(|h| h.track.id.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&a), ids(&b), "neighbours of {i}");
+        assert_eq!(a.total, b.total);
+    }
+    let after = graph.similar(&id(0), 5, 0).unwrap();
+    assert_eq!(before.results[0].track.id, after.results[0].track.id);
 }
 
 #[test]

@@ -16,7 +16,7 @@ use super::index::default_index_dir;
 pub struct EngineArgs {
     /// The index directory (default: `index` in the musearch data directory, as for
     /// `musearch index`).
-    #[arg(long, short, env = "MUSEARCH_INDEX", value_name = "DIR")]
+    #[arg(long, short, alias = "db", env = "MUSEARCH_INDEX", value_name = "DIR")]
     pub index: Option<PathBuf>,
     /// Word vectors: a source name (`spacy-md`, `glove-50d`) from the model store, or a path to
     /// a finalfusion file; several, comma-separated, are combined. Default: `$MUSEARCH_VECTORS`,
@@ -26,9 +26,14 @@ pub struct EngineArgs {
 }
 
 impl EngineArgs {
+    /// The index directory these flags name.
+    pub fn dir(&self) -> PathBuf {
+        default_index_dir(self.index.clone())
+    }
+
     /// Opens the engine on the index these flags name.
     pub fn open(&self) -> anyhow::Result<Engine> {
-        let dir = default_index_dir(self.index.clone());
+        let dir = self.dir();
         let options = EngineOptions {
             vectors: vector_paths(self.vectors.as_deref()),
             ..EngineOptions::default()

@@ -1,30 +1,27 @@
-//! `musearch serve --db INDEX [--bind ADDR] [--config musearch.toml]`: the JSON API, the audio,
+//! `musearch serve [--index INDEX] [--bind ADDR] [--config musearch.toml]`: the JSON API, the audio,
 //! the taggram pictures and the page over HTTP (see `musearch-web` and docs/API.md). Prints the
 //! URL on stdout (its only line there) once it listens.
 
 use std::path::PathBuf;
+
+use super::search::EngineArgs;
 use std::sync::Arc;
 
 use anyhow::Context;
-use musearch_searcher::engine::{Engine, EngineOptions};
 use musearch_web::{LogFormat, ServerConfig};
 
 /// Flags of `musearch serve`; they override the `[server]` table of the configuration file.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The index directory (default: as `musearch index`).
-    #[arg(long, alias = "index", env = "MUSEARCH_INDEX", value_name = "DIR")]
-    pub db: Option<PathBuf>,
+    /// Which index and word vectors (`--db` is another name for `--index`).
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// Address and port to listen on (default 127.0.0.1:8080; port 0 picks a free one).
     #[arg(long, value_name = "ADDR:PORT")]
     pub bind: Option<String>,
     /// A musearch.toml with a `[server]` table (API keys, CORS origins, limits, log format).
     #[arg(long, env = "MUSEARCH_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Word-vector files (finalfusion) for query understanding, comma-separated (default:
-    /// `$MUSEARCH_VECTORS`, else spaCy's in the model store).
-    #[arg(long, value_delimiter = ',', value_name = "FILE")]
-    pub vectors: Vec<PathBuf>,
     /// Request logs as JSON lines (as `log_format = "json"`).
     #[arg(long)]
     pub log_json: bool,
@@ -50,17 +47,13 @@ pub fn run(args: Args, verbose: u8) -> anyhow::Result<()> {
     }
     musearch_web::logging::init(verbose, config.log_format);
 
-    let dir = super::index::default_index_dir(args.db);
-    let options = EngineOptions {
-        vectors: args.vectors,
-        ..EngineOptions::default()
-    };
+    let dir = args.engine.dir();
     let spinner = indicatif::ProgressBar::new_spinner();
     spinner.set_message(format!("loading {}", dir.display()));
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let engine = Engine::open(&dir, &options);
+    let engine = args.engine.open();
     spinner.finish_and_clear();
-    let engine = Arc::new(engine.with_context(|| format!("opening {}", dir.display()))?);
+    let engine = Arc::new(engine?);
     let tracks = engine.stats().tracks;
 
     musearch_web::run(engine, config, |addr| {

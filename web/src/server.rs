@@ -73,7 +73,9 @@ fn cors(config: &ServerConfig) -> Option<Cors> {
 }
 
 /// Binds `config.bind`, calls `on_listen` with the bound address (its port is the real one when
-/// `bind` asked for port 0), and serves until SIGINT or SIGTERM.
+/// `bind` asked for port 0), and serves until SIGINT or SIGTERM. The similar-track graph of a
+/// large catalog is built on a background thread meanwhile (similar tracks are scanned exactly
+/// until it is ready).
 pub async fn serve(
     engine: Arc<Engine>,
     config: ServerConfig,
@@ -81,6 +83,12 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let bind = config.bind.clone();
     let workers = config.workers;
+    let background = Arc::clone(&engine);
+    std::thread::Builder::new()
+        .name("similar-graph".into())
+        .spawn(move || {
+            background.build_similar_graph();
+        })?;
     let state = web::Data::new(AppState::new(engine, config));
     let mut server = HttpServer::new(move || app(state.clone())).bind(&bind)?;
     if workers > 0 {

@@ -7,13 +7,15 @@ use super::with_engine;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// `GET /api/v1/health`: `{"status":"ok","tracks":N,"version":"0.1.0"}`.
+/// `GET /api/v1/health`:
+/// `{"status":"ok","tracks":N,"version":"0.1.0","similar_index":"exact|building|graph"}`.
 pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let stats = with_engine(&state, |e| e.stats()).await?;
+    let (stats, similar) = with_engine(&state, |e| (e.stats(), e.similar_mode())).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "status": "ok",
         "tracks": stats.tracks,
         "version": env!("CARGO_PKG_VERSION"),
+        "similar_index": similar,
     })))
 }
 
