@@ -10,9 +10,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
-use common::{fixture, wheel_dir};
+use common::{fixture, musearch_ok as musearch, wheel_dir};
 use musearch_searcher::response::{SearchResponse, SimilarResponse};
 
 /// The clips indexed: one real recording in three encodings, and other real clips.
@@ -26,16 +25,6 @@ const CLIPS: &[&str] = &[
     "real_22k_mono.wav",
     "short_2s_16k.wav",
 ];
-
-fn musearch(store: &Path, args: &[&str]) -> Output {
-    let out = common::run_musearch(store, args);
-    assert!(
-        out.status.success(),
-        "musearch {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 fn tiny_vectors() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -10,22 +10,10 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Output;
 
-use common::{fixture, wheel_dir};
+use common::{fixture, musearch_ok as musearch, wheel_dir};
 use musearch_models::plot::png_size;
 use musearch_models::taggram::Taggram;
-
-/// Runs `musearch ARGS` and insists that it succeeds.
-fn musearch(store: &Path, args: &[&str]) -> Output {
-    let out = common::run_musearch(store, args);
-    assert!(
-        out.status.success(),
-        "musearch {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 /// Runs `tag --json` with `aggregate` and returns, per file, the tag scores and the patches.
 fn tag_json(

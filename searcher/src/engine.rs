@@ -34,7 +34,7 @@ use crate::response::{
 };
 use crate::similar::{SimilarIndex, SimilarMode, SimilarOptions};
 use crate::tag_space::{default_glosses, weigh_ensemble, QueryTags, TagSpace, TagSpaceConfig};
-use crate::track_index::{TrackIndex, TrackIndexOptions};
+use crate::track_index::{SparseQuery, TrackIndex, TrackIndexOptions};
 use crate::vectors::{self, VectorSource, WordVectors};
 
 /// The deepest page a request may reach (`offset + limit`).
@@ -336,11 +336,7 @@ impl Engine {
         let results = ranked
             .into_iter()
             .skip(request.offset)
-            .map(|(i, score, text)| Hit {
-                track: self.summary(i),
-                score,
-                explanation: explain(&self.catalog, &self.tracks, &plan.query, i, text),
-            })
+            .map(|(i, score, text)| self.hit(&plan.query, i, score, text))
             .collect();
         Ok(SearchResponse {
             query: request.query.clone(),
@@ -484,7 +480,7 @@ impl Engine {
                 tag: name.clone(),
                 weight: 1.0,
             }],
-            query: crate::track_index::SparseQuery {
+            query: SparseQuery {
                 terms: columns
                     .iter()
                     .map(|&c| (c, 1.0 / columns.len() as f32))
@@ -503,11 +499,7 @@ impl Engine {
             results: hits
                 .into_iter()
                 .skip(offset)
-                .map(|s| Hit {
-                    track: self.summary(s.id),
-                    score: s.score,
-                    explanation: explain(&self.catalog, &self.tracks, &plan.query, s.id, None),
-                })
+                .map(|s| self.hit(&plan.query, s.id, s.score, None))
                 .collect(),
         })
     }
@@ -642,6 +634,16 @@ impl Engine {
                 .map(|m| m.name.clone())
                 .collect(),
             tags: self.catalog.tags().len(),
+        }
+    }
+
+    /// One result: track `i` with its `score` and why it ranks there for `query` (`text`: its
+    /// BM25 rank and score when the text search found it).
+    fn hit(&self, query: &SparseQuery, i: usize, score: f32, text: Option<(usize, f32)>) -> Hit {
+        Hit {
+            track: self.summary(i),
+            score,
+            explanation: explain(&self.catalog, &self.tracks, query, i, text),
         }
     }
 

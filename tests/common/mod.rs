@@ -29,6 +29,18 @@ pub fn run_musearch(store: &Path, args: &[&str]) -> Output {
         .expect("running musearch")
 }
 
+/// Runs `musearch ARGS` like [`run_musearch`] and insists that it succeeds (its stderr in the
+/// failure message).
+pub fn musearch_ok(store: &Path, args: &[&str]) -> Output {
+    let out = run_musearch(store, args);
+    assert!(
+        out.status.success(),
+        "musearch {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// The path of a clip in `fixtures/audio/`, as a string argument.
 pub fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
