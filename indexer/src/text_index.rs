@@ -200,21 +200,11 @@ impl TextIndex {
         let hits = searcher
             .search(&query, &TopDocs::with_limit(limit.max(1)))
             .map_err(|e| self.err(e))?;
-        let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        for (_, addr) in hits {
-            let doc: TantivyDocument = searcher.doc(addr).map_err(|e| self.err(e))?;
-            if let Some(id) = doc
-                .get_first(f.id)
-                .and_then(|v| v.as_str())
-                .and_then(TrackId::from_hex)
-            {
-                if seen.insert(id) {
-                    out.push(id);
-                }
-            }
-        }
-        Ok(out)
+        Ok(self
+            .track_ids(&searcher, hits)?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect())
     }
 }
 
@@ -254,12 +244,22 @@ impl TextIndex {
         let hits = searcher
             .search(&query, &TopDocs::with_limit(limit))
             .map_err(|e| self.err(e))?;
+        self.track_ids(&searcher, hits)
+    }
+
+    /// The track id stored in each hit's document, in the hits' order, each id once (its first
+    /// hit's score).
+    fn track_ids(
+        &self,
+        searcher: &tantivy::Searcher,
+        hits: Vec<(f32, tantivy::DocAddress)>,
+    ) -> Result<Vec<(TrackId, f32)>, IndexError> {
         let mut seen = HashSet::new();
         let mut out = Vec::with_capacity(hits.len());
         for (score, addr) in hits {
             let doc: TantivyDocument = searcher.doc(addr).map_err(|e| self.err(e))?;
             if let Some(id) = doc
-                .get_first(f.id)
+                .get_first(self.fields.id)
                 .and_then(|v| v.as_str())
                 .and_then(TrackId::from_hex)
             {
