@@ -11,7 +11,7 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{fixture, wheel_dir};
+use common::{fixture, import_musicnn, import_musicnn_ok, wheel_dir};
 
 fn musearch(store: &Path, args: &[&str]) -> Output {
     common::run_musearch(store, args)
@@ -20,25 +20,7 @@ fn musearch(store: &Path, args: &[&str]) -> Output {
 #[test]
 fn import_list_and_tag() {
     let store = tempfile::tempdir().unwrap();
-    let wheel = wheel_dir();
-    let out = musearch(
-        store.path(),
-        &[
-            "models",
-            "import-musicnn",
-            "--wheel",
-            wheel.to_str().unwrap(),
-            "--model",
-            "MTT_musicnn",
-            "--model",
-            "MSD_vgg",
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    import_musicnn_ok(store.path(), &["MTT_musicnn", "MSD_vgg"]);
     for model in ["MTT_musicnn", "MSD_vgg"] {
         let dir = store.path().join(model);
         for file in ["model.safetensors", "manifest.json", "LICENSE-musicnn.md"] {
@@ -128,17 +110,7 @@ fn corrupted_checkpoint_is_not_imported() {
     std::fs::write(&data, bytes).unwrap();
 
     let store = tempfile::tempdir().unwrap();
-    let out = musearch(
-        store.path(),
-        &[
-            "models",
-            "import-musicnn",
-            "--wheel",
-            copy.path().to_str().unwrap(),
-            "--model",
-            "MTT_musicnn",
-        ],
-    );
+    let out = import_musicnn(store.path(), copy.path(), &["MTT_musicnn"]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("CRC-32C mismatch"), "{stderr}");

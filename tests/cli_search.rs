@@ -11,7 +11,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{fixture, musearch_ok as musearch, wheel_dir};
+use common::{fixture, import_musicnn_ok, musearch_ok as musearch};
 use musearch_searcher::response::{SearchResponse, SimilarResponse};
 
 /// The clips indexed: one real recording in three encodings, and other real clips.
@@ -35,21 +35,8 @@ fn tiny_vectors() -> String {
 
 /// A store with both MTT and MSD musicnn, an index of [`CLIPS`], and the music folder.
 fn indexed() -> (tempfile::TempDir, PathBuf, PathBuf) {
-    let wheel = wheel_dir();
     let store = tempfile::tempdir().unwrap();
-    musearch(
-        store.path(),
-        &[
-            "models",
-            "import-musicnn",
-            "--wheel",
-            wheel.to_str().unwrap(),
-            "--model",
-            "MTT_musicnn",
-            "--model",
-            "MSD_musicnn",
-        ],
-    );
+    import_musicnn_ok(store.path(), &["MTT_musicnn", "MSD_musicnn"]);
     let music = store.path().join("music");
     std::fs::create_dir_all(&music).unwrap();
     for clip in CLIPS {

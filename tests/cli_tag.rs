@@ -11,7 +11,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{fixture, musearch_ok as musearch, wheel_dir};
+use common::{fixture, import_musicnn_ok, musearch_ok as musearch};
 use musearch_models::plot::png_size;
 use musearch_models::taggram::Taggram;
 
@@ -42,19 +42,8 @@ fn tag_json(
 
 #[test]
 fn aggregate_and_taggram_pictures() {
-    let wheel = wheel_dir();
     let store = tempfile::tempdir().unwrap();
-    musearch(
-        store.path(),
-        &[
-            "models",
-            "import-musicnn",
-            "--wheel",
-            wheel.to_str().unwrap(),
-            "--model",
-            "MTT_musicnn",
-        ],
-    );
+    import_musicnn_ok(store.path(), &["MTT_musicnn"]);
     // Two patches, and 2 s (one repeat-padded patch).
     let files = [fixture("real_16k_mono.wav"), fixture("short_2s_16k.wav")];
 

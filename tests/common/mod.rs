@@ -41,6 +41,33 @@ pub fn musearch_ok(store: &Path, args: &[&str]) -> Output {
     out
 }
 
+/// Runs `musearch models import-musicnn --wheel WHEEL --model M…` into `store`; the caller
+/// judges the outcome.
+pub fn import_musicnn(store: &Path, wheel: &Path, models: &[&str]) -> Output {
+    let mut args = vec![
+        "models",
+        "import-musicnn",
+        "--wheel",
+        wheel.to_str().expect("a UTF-8 wheel path"),
+    ];
+    for model in models {
+        args.extend(["--model", model]);
+    }
+    run_musearch(store, &args)
+}
+
+/// Imports `models` from the test wheel ([`wheel_dir`]) into `store` and insists that it
+/// succeeds.
+pub fn import_musicnn_ok(store: &Path, models: &[&str]) -> Output {
+    let out = import_musicnn(store, &wheel_dir(), models);
+    assert!(
+        out.status.success(),
+        "importing {models:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// The path of a clip in `fixtures/audio/`, as a string argument.
 pub fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
