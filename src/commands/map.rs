@@ -114,59 +114,61 @@ const TRACK_MAP_MAX_LABELS: usize = 150;
 impl Map {
     /// Draws the map as a PNG at `path`.
     fn draw(&self, path: &Path) -> anyhow::Result<()> {
-        let (points, legend, title): (Vec<ScatterPoint>, Vec<String>, String) = match self {
-            Map::Tags(m) => {
-                let groups: Vec<String> = m.points.iter().map(|p| p.models.join(" + ")).collect();
-                let (index, legend) = group_index(&groups, usize::MAX);
-                let points = m
-                    .points
-                    .iter()
-                    .zip(&groups)
-                    .map(|(p, g)| ScatterPoint {
-                        x: p.x,
-                        y: p.y,
-                        label: p.tag.clone(),
-                        group: index[g],
-                    })
-                    .collect();
-                let title = format!(
-                    "tag map: {} tags (t-SNE, perplexity {:.0})",
-                    m.points.len(),
-                    m.perplexity
-                );
-                (points, legend, title)
-            }
-            Map::Tracks(m) => {
-                let groups: Vec<String> = m
-                    .points
-                    .iter()
-                    .map(|p| p.top_tag.clone().unwrap_or_default())
-                    .collect();
-                let (index, legend) = group_index(&groups, TRACK_MAP_COLOURED_TAGS);
-                let label = m.points.len() <= TRACK_MAP_MAX_LABELS;
-                let points = m
-                    .points
-                    .iter()
-                    .zip(&groups)
-                    .map(|(p, g)| ScatterPoint {
-                        x: p.x,
-                        y: p.y,
-                        label: if label {
-                            p.title.clone()
-                        } else {
-                            String::new()
-                        },
-                        group: index[g],
-                    })
-                    .collect();
-                let title = format!(
-                    "track map: {} of {} tracks, coloured by top tag",
-                    m.points.len(),
-                    m.total
-                );
-                (points, legend, title)
-            }
-        };
+        // Each map: its points (group filled in below), the group of each point, how many
+        // groups get their own colour, the title.
+        let (mut points, groups, most, title): (Vec<ScatterPoint>, Vec<String>, usize, String) =
+            match self {
+                Map::Tags(m) => (
+                    m.points
+                        .iter()
+                        .map(|p| ScatterPoint {
+                            x: p.x,
+                            y: p.y,
+                            label: p.tag.clone(),
+                            group: 0,
+                        })
+                        .collect(),
+                    m.points.iter().map(|p| p.models.join(" + ")).collect(),
+                    usize::MAX,
+                    format!(
+                        "tag map: {} tags (t-SNE, perplexity {:.0})",
+                        m.points.len(),
+                        m.perplexity
+                    ),
+                ),
+                Map::Tracks(m) => {
+                    let label = m.points.len() <= TRACK_MAP_MAX_LABELS;
+                    (
+                        m.points
+                            .iter()
+                            .map(|p| ScatterPoint {
+                                x: p.x,
+                                y: p.y,
+                                label: if label {
+                                    p.title.clone()
+                                } else {
+                                    String::new()
+                                },
+                                group: 0,
+                            })
+                            .collect(),
+                        m.points
+                            .iter()
+                            .map(|p| p.top_tag.clone().unwrap_or_default())
+                            .collect(),
+                        TRACK_MAP_COLOURED_TAGS,
+                        format!(
+                            "track map: {} of {} tracks, coloured by top tag",
+                            m.points.len(),
+                            m.total
+                        ),
+                    )
+                }
+            };
+        let (index, legend) = group_index(&groups, most);
+        for (point, group) in points.iter_mut().zip(&groups) {
+            point.group = index[group];
+        }
         scatter_png(path, &points, &title, &legend, 1200)?;
         Ok(())
     }
