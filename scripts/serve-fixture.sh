@@ -66,9 +66,11 @@ mkdir -p "$fixture_cache"
                 --wheel "$MUSEARCH_MUSICNN_WHEEL_DIR" --model "$model" >&2
         fi
     done
+    # The cache outlives checkouts: `--prune` drops the paths of checkouts since deleted, so
+    # every path the index gives (a track's first file, the audio endpoint's source) exists.
     log "indexing fixtures/audio (incremental)"
     MUSEARCH_HOME="$store" "$MUSEARCH_BIN" index "$root/fixtures/audio" --index "$index" \
-        --store "$store" --device cpu --model MTT_musicnn --model MSD_musicnn >&2
+        --store "$store" --device cpu --model MTT_musicnn --model MSD_musicnn --prune >&2
 ) 9>"$fixture_cache/.lock"
 
 if $index_only; then

@@ -3,6 +3,10 @@
 //! A tag's vector mixes the word vectors of its name with those of a short gloss written for
 //! musearch (`data/tag_glosses.tsv`: "slow: slow tempo, unhurried, calm and gentle …"). Glosses
 //! pull apart tags whose names alone sit close in word space and give one-word tags a context.
+//! A second list per tag (`data/tag_contexts.tsv`) names the situations people choose that
+//! music for ("ambient: sleep, meditation, studying …"); its words join the tag vector with their
+//! own weight and the tag's words, so that situational queries ("snowy winter night", "yoga
+//! class") reach tags no word of theirs resembles.
 //!
 //! A query ([`TagSpace::weigh`]) is parsed ([`crate::query`]). Each positive term is compared
 //! with each tag by
@@ -37,6 +41,10 @@ use crate::vectors::WordVectors;
 /// The glosses shipped with musearch, one line per tag of `union_vocabulary()`.
 pub const GLOSSES_TSV: &str = include_str!("../data/tag_glosses.tsv");
 
+/// Typical listening contexts of each tag shipped with musearch (`data/tag_contexts.tsv`:
+/// "ambient: sleep, meditation, studying …"), written without sight of any evaluation query.
+pub const CONTEXTS_TSV: &str = include_str!("../data/tag_contexts.tsv");
+
 /// Groups of synonymous tags shipped with musearch (`data/tag_synonyms.tsv`).
 pub const SYNONYMS_TSV: &str = include_str!("../data/tag_synonyms.tsv");
 
@@ -65,6 +73,9 @@ pub struct TagGloss {
     pub opposites: Vec<String>,
     /// Words whose absence this tag means (`no vocals`: vocals, singing …).
     pub absence_of: Vec<String>,
+    /// Typical listening contexts (activities, times, places, occasions, moods), each a word
+    /// or a short phrase; empty when none are known.
+    pub contexts: Vec<String>,
 }
 
 /// Parse the gloss file format: `tag<TAB>gloss<TAB>opposites<TAB>absence_of`, the last two
@@ -99,14 +110,53 @@ pub fn parse_glosses(text: &str) -> Result<Vec<TagGloss>, (usize, String)> {
             gloss: gloss.to_string(),
             opposites,
             absence_of,
+            contexts: Vec::new(),
         });
     }
     Ok(out)
 }
 
-/// The shipped glosses ([`GLOSSES_TSV`]).
+/// One line of the contexts file: a tag and its listening contexts.
+pub type TagContexts = (String, Vec<String>);
+
+/// Parse the contexts file format: `tag<TAB>context, context, …`; `#` starts a comment line.
+/// Returns `(tag, contexts)` pairs in file order, or the first bad line's number and why.
+pub fn parse_contexts(text: &str) -> Result<Vec<TagContexts>, (usize, String)> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (tag, list) = line
+            .split_once('\t')
+            .ok_or((i + 1, "expected `tag<TAB>contexts`".to_string()))?;
+        let contexts: Vec<String> = list
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if tag.trim().is_empty() || contexts.is_empty() {
+            return Err((i + 1, "empty tag or context list".into()));
+        }
+        out.push((tag.trim().to_string(), contexts));
+    }
+    Ok(out)
+}
+
+/// The shipped glosses ([`GLOSSES_TSV`]) with the shipped listening contexts
+/// ([`CONTEXTS_TSV`]) attached.
 pub fn default_glosses() -> Vec<TagGloss> {
-    parse_glosses(GLOSSES_TSV).expect("data/tag_glosses.tsv is valid (checked by a test)")
+    let mut glosses =
+        parse_glosses(GLOSSES_TSV).expect("data/tag_glosses.tsv is valid (checked by a test)");
+    let contexts =
+        parse_contexts(CONTEXTS_TSV).expect("data/tag_contexts.tsv is valid (checked by a test)");
+    for (tag, list) in contexts {
+        if let Some(g) = glosses.iter_mut().find(|g| g.tag == tag) {
+            g.contexts = list;
+        }
+    }
+    glosses
 }
 
 /// Knobs of the query → tag mapping. [`TagSpaceConfig::default`] is the tuned method;
@@ -118,6 +168,10 @@ pub struct TagSpaceConfig {
     pub name_weight: f32,
     /// Weight of the gloss words in the tag vector (0: names only).
     pub gloss_weight: f32,
+    /// Weight of the listening-context words (`data/tag_contexts.tsv`) in the tag vector;
+    /// when above 0 they also join the tag's words for word-level matching and the gloss
+    /// classifier (0: contexts unused).
+    pub context_weight: f32,
     /// Smooth-inverse-frequency constant for gloss words (0: plain mean).
     pub sif_a: f32,
     /// Subtract the mean tag vector before comparing (hubness correction).
@@ -200,6 +254,7 @@ impl Default for TagSpaceConfig {
         TagSpaceConfig {
             name_weight: 1.0,
             gloss_weight: 2.0,
+            context_weight: 1.0,
             sif_a: 1e-3,
             center: true,
             csls_k: 10,
@@ -241,6 +296,7 @@ impl TagSpaceConfig {
         TagSpaceConfig {
             name_weight: 1.0,
             gloss_weight: 0.0,
+            context_weight: 0.0,
             sif_a: 0.0,
             center: false,
             csls_k: 0,
@@ -442,9 +498,30 @@ impl TagSpace {
                 }
             }
             normalize(&mut gl);
+            let mut ctx = vec![0.0; dims];
+            if let Some(g) = gloss.filter(|_| config.context_weight > 0.0) {
+                for phrase in &g.contexts {
+                    let parsed = parser.parse(phrase, &known);
+                    for w in parsed
+                        .terms
+                        .iter()
+                        .filter(|t| !t.negated)
+                        .flat_map(|t| &t.words)
+                    {
+                        if known(w) && !word_list.contains(w) {
+                            word_list.push(w.clone());
+                        }
+                        if let Some(v) = lookup(w) {
+                            add_scaled(&mut ctx, &v, sif(w));
+                        }
+                    }
+                }
+            }
+            normalize(&mut ctx);
             let mut v = vec![0.0; dims];
             add_scaled(&mut v, &name, config.name_weight);
             add_scaled(&mut v, &gl, config.gloss_weight);
+            add_scaled(&mut v, &ctx, config.context_weight);
             normalize(&mut v);
             raw.push(v);
             word_lists.push(word_list);
@@ -1096,6 +1173,32 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn shipped_contexts_cover_every_tag_once() {
+        let contexts = parse_contexts(CONTEXTS_TSV).unwrap();
+        let vocab = musearch_models::tags::union_vocabulary();
+        assert_eq!(contexts.len(), vocab.len());
+        for t in &vocab {
+            let n = contexts.iter().filter(|(tag, _)| tag == t).count();
+            assert_eq!(n, 1, "{t} has {n} context lines");
+        }
+        let glosses = default_glosses();
+        assert!(glosses.iter().all(|g| g.contexts.len() >= 5));
+        let ambient = glosses.iter().find(|g| g.tag == "ambient").unwrap();
+        assert!(ambient.contexts.iter().any(|c| c == "sleep"));
+    }
+
+    #[test]
+    fn malformed_context_lines_are_rejected_with_their_line_number() {
+        assert_eq!(parse_contexts("# c\nambient\n").unwrap_err().0, 2);
+        assert_eq!(parse_contexts("ambient\t , \n").unwrap_err().0, 1);
+        let ok = parse_contexts("jazz\tbar, late night\n").unwrap();
+        assert_eq!(
+            ok,
+            vec![("jazz".into(), vec!["bar".into(), "late night".into()])]
+        );
     }
 }
 

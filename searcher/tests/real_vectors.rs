@@ -7,16 +7,19 @@ use musearch_searcher::eval;
 use musearch_searcher::tag_space::TagSpaceConfig;
 
 /// The seed method reproduces the figure DESIGN.md gives for en_core_web_md (nDCG@5 = 0.46),
-/// which checks the import, and the tuned method beats it clearly.
+/// which checks the import, and the tuned method beats it clearly on every query file: the dev
+/// file (where, with the default spacy-md vectors, it must reach the nDCG@5 >= 0.70) and
+/// both held-out files.
 #[test]
 fn tuned_method_beats_the_seed() {
     let dev = common::repo_root().join("../shared/eval/queries-dev.tsv");
     let heldout = common::repo_root().join("fixtures/eval/queries-heldout.tsv");
+    let blind = common::repo_root().join("fixtures/eval/queries-heldout2.tsv");
     let vectors = common::real_vectors();
     let spacy = vectors.dims() == 300;
     let seed = common::space_with(common::real_vectors(), TagSpaceConfig::seed());
     let tuned = common::space(vectors);
-    let mut files = vec![heldout];
+    let mut files = vec![heldout, blind];
     if dev.exists() {
         files.push(dev);
     } else {
@@ -39,6 +42,7 @@ fn tuned_method_beats_the_seed() {
         );
         if spacy && file.ends_with("queries-dev.tsv") {
             assert!((s.ndcg5 - 0.455).abs() < 0.01, "seed nDCG@5 {}", s.ndcg5);
+            assert!(t.ndcg5 >= 0.70, "tuned nDCG@5 on the dev file {}", t.ndcg5);
         }
         assert!(
             t.ndcg5 > s.ndcg5 + 0.1,
@@ -47,8 +51,9 @@ fn tuned_method_beats_the_seed() {
             t.ndcg5,
             s.ndcg5
         );
+        // The blind situational set (held-out 2) is the hardest: only the margin over the seed.
         assert!(
-            t.ndcg5 > 0.5,
+            file.ends_with("queries-heldout2.tsv") || t.ndcg5 > 0.5,
             "{}: tuned nDCG@5 {}",
             file.display(),
             t.ndcg5
