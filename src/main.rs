@@ -3,6 +3,11 @@
 
 mod commands;
 
+/// mimalloc for every Rust allocation (libtorch keeps its own allocator): per-request allocation
+/// in the server cost ~15 % of its time under glibc malloc (docs/BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 /// Semantic music search: tag audio with a CNN, search it with words.

@@ -2,7 +2,6 @@
 //! bounded top-k, shared by the track ranking and similar tracks.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
 use hnsw_rs::prelude::{Distance, Hnsw};
 
@@ -161,11 +160,18 @@ impl PartialOrd for Scored {
 }
 
 /// Keeps the `k` best of a stream of scored items.
+///
+/// Items that may still belong to the best `k` are appended to a buffer; when it holds `2k`,
+/// a selection keeps the best `k` and their worst becomes the cut-off below which items are
+/// refused. Each offer is then a comparison and, rarely, a push: O(1) amortised, where a
+/// binary heap pays O(log k) per replacement (which shows for `k` in the hundreds).
 #[derive(Debug)]
 pub struct TopK {
     k: usize,
-    /// A min-heap (through `Reverse`) of the best so far.
-    heap: BinaryHeap<std::cmp::Reverse<Scored>>,
+    /// Candidates: the best `k` of the items so far are among them.
+    buf: Vec<Scored>,
+    /// The worst of the best `k` at the last selection (nothing at or below it can enter).
+    cutoff: Option<Scored>,
 }
 
 impl TopK {
@@ -173,7 +179,8 @@ impl TopK {
     pub fn new(k: usize) -> TopK {
         TopK {
             k,
-            heap: BinaryHeap::with_capacity(k + 1),
+            buf: Vec::with_capacity(k.saturating_mul(2).min(1 << 20)),
+            cutoff: None,
         }
     }
 
@@ -184,35 +191,69 @@ impl TopK {
             return;
         }
         let item = Scored { id, score };
-        if self.heap.len() < self.k {
-            self.heap.push(std::cmp::Reverse(item));
-        } else if let Some(worst) = self.heap.peek() {
-            if item > worst.0 {
-                self.heap.pop();
-                self.heap.push(std::cmp::Reverse(item));
-            }
+        if self.cutoff.is_some_and(|c| item <= c) {
+            return;
+        }
+        self.buf.push(item);
+        if self.buf.len() >= self.k.saturating_mul(2) {
+            self.select();
         }
     }
 
-    /// The smallest score that can still enter, when full.
+    /// Keeps the best `k` of the buffer and raises the cut-off to their worst.
+    fn select(&mut self) {
+        let k = self.k;
+        if self.buf.len() > k {
+            self.buf.select_nth_unstable_by(k - 1, |a, b| b.cmp(a));
+            self.buf.truncate(k);
+        }
+        if self.buf.len() == k {
+            self.cutoff = self.buf.iter().min().copied();
+        }
+    }
+
+    /// A score below which no item can enter any more, once known (every item scoring less
+    /// is refused by [`TopK::push`] too; callers use it to skip work).
     #[inline]
     pub fn threshold(&self) -> Option<f32> {
-        (self.heap.len() == self.k)
-            .then(|| self.heap.peek().map(|w| w.0.score))
-            .flatten()
+        self.cutoff.map(|c| c.score)
     }
 
     /// The items kept, best first.
-    pub fn into_sorted(self) -> Vec<Scored> {
-        let mut v: Vec<Scored> = self.heap.into_iter().map(|r| r.0).collect();
-        v.sort_unstable_by(|a, b| b.cmp(a));
-        v
+    pub fn into_sorted(mut self) -> Vec<Scored> {
+        if self.k == 0 {
+            return Vec::new();
+        }
+        self.select();
+        self.buf.sort_unstable_by(|a, b| b.cmp(a));
+        self.buf
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn top_k_keeps_the_best_k_with_ties_by_smaller_id() {
+        let scores: Vec<f32> = (0..5000usize)
+            .map(|i| ((i * 2654435761) % 997) as f32 / 7.0)
+            .collect();
+        for k in [0, 1, 2, 10, 999, 1000, 4999, 5000, 6000] {
+            let mut top = TopK::new(k);
+            for (i, &s) in scores.iter().enumerate() {
+                top.push(i, s);
+            }
+            let mut all: Vec<Scored> = scores
+                .iter()
+                .enumerate()
+                .map(|(id, &score)| Scored { id, score })
+                .collect();
+            all.sort_by(|a, b| b.cmp(a));
+            all.truncate(k);
+            assert_eq!(top.into_sorted(), all, "k = {k}");
+        }
+    }
 
     #[test]
     fn the_dispatched_dot_is_bit_identical_to_the_portable_loop() {

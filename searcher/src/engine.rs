@@ -19,14 +19,13 @@ use std::time::Instant;
 
 use musearch_indexer::{Index, TextIndex, TrackId};
 
-use crate::ann::Scored;
 use crate::calibration::Calibration;
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::explain::explain;
 use crate::filters::TrackFilter;
 use crate::neighbours::bounded_levenshtein;
-use crate::rank::{fuse, plan, ranks_of, PlanOptions, QueryPlan};
+use crate::rank::{fuse, plan, PlanOptions, QueryPlan, RRF_WINDOW};
 use crate::response::{
     CatalogStats, Hit, Interpretation, ModelProbabilities, SearchRequest, SearchResponse,
     SimilarHit, SimilarResponse, TagInfo, TagProbability, TagWeight, TaggramData, TrackDetail,
@@ -350,7 +349,9 @@ impl Engine {
     }
 
     /// The tag ranking fused with the text hits, best first (at least `depth` long when the
-    /// catalog allows).
+    /// catalog allows). The tag ranking's window is its first [`RRF_WINDOW`] tracks, or
+    /// `depth + text hits` when more: a track outside it cannot reach the fused first `depth`
+    /// unless it is a text hit, and a text hit outside it gets no tag credit.
     fn fused(
         &self,
         plan: &QueryPlan,
@@ -358,39 +359,14 @@ impl Engine {
         depth: usize,
         mask: Option<&[bool]>,
     ) -> Vec<crate::rank::Fused> {
-        // A track outside the tag ranking's first `depth + text hits` cannot reach the fused
-        // first `depth` unless it is a text hit.
-        let tag_depth = depth + text_hits.len();
-        let mut extra = HashMap::new();
-        let tag_hits: Vec<Scored> = if self.tracks.has_hnsw() {
-            let hits = self.tracks.top(&plan.query, tag_depth, mask).hits;
-            for &(i, _) in text_hits {
-                if !hits.iter().any(|s| s.id == i) {
-                    // Beyond the candidates: ranked just after them.
-                    extra.insert(i, (hits.len() + 1, self.tracks.score(&plan.query, i)));
-                }
-            }
-            hits
-        } else {
-            thread_local! {
-                /// Every track's score, kept per thread between queries.
-                static SCORES: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
-            }
-            SCORES.with_borrow_mut(|scores| {
-                self.tracks.score_all_into(&plan.query, scores);
-                let hits = crate::track_index::top_of(scores, tag_depth, mask);
-                let missing: Vec<usize> = text_hits
-                    .iter()
-                    .map(|&(i, _)| i)
-                    .filter(|i| !hits.iter().any(|s| s.id == *i))
-                    .collect();
-                for (i, rank) in missing.iter().zip(ranks_of(scores, mask, &missing)) {
-                    extra.insert(*i, (rank, scores[*i]));
-                }
-                hits
-            })
-        };
-        fuse(&tag_hits, text_hits, &extra)
+        let window = (depth + text_hits.len()).max(RRF_WINDOW);
+        let tag_hits = self.tracks.top(&plan.query, window, mask).hits;
+        fuse(
+            &tag_hits,
+            text_hits,
+            |i| self.tracks.score(&plan.query, i),
+            depth,
+        )
     }
 
     /// BM25 hits over the metadata for `words`, as catalog indices, filtered, best first.

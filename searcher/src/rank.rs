@@ -199,183 +199,70 @@ pub struct Fused {
     pub text: Option<(usize, f32)>,
 }
 
-/// Fuses a tag ranking (`tag`, best first; `tag_ranks` gives the 1-based tag rank and score of
-/// any text hit not in `tag`) with text hits (best first), by reciprocal rank fusion. Best
-/// first; ties keep the tag order.
+/// How deep into the tag ranking reciprocal rank fusion looks: a text hit outside the tag
+/// ranking's first `RRF_WINDOW` tracks (or first `depth + text hits`, when more) gets no tag
+/// credit, as in the usual windowed RRF. The credit it could have had is below
+/// `1 / (RRF_K + RRF_WINDOW)` ≈ 0.00094, under the gap between two neighbouring text ranks
+/// among the first 25.
+pub const RRF_WINDOW: usize = 1000;
+
+/// Fuses a tag ranking (`tag`, best first: the window) with text hits (best first), by
+/// reciprocal rank fusion, and returns the first `depth` tracks, best first; equal fused scores
+/// keep the tag order, then the text order. A text hit outside the window gets no tag credit;
+/// `outside_tag_score` gives its tag score (shown, not credited).
 pub fn fuse(
     tag: &[Scored],
     text: &[(usize, f32)],
-    extra_tag_ranks: &HashMap<usize, (usize, f32)>,
+    outside_tag_score: impl Fn(usize) -> f32,
+    depth: usize,
 ) -> Vec<Fused> {
-    let mut out: Vec<Fused> = Vec::with_capacity(tag.len() + text.len());
-    let mut position: HashMap<usize, usize> = HashMap::with_capacity(tag.len() + text.len());
+    let text_rank: HashMap<usize, usize> = text
+        .iter()
+        .enumerate()
+        .map(|(r, &(id, _))| (id, r))
+        .collect();
+    let credit = |rank0: usize| 1.0 / (RRF_K + (rank0 + 1) as f32);
+    let mut in_window = vec![false; text.len()];
+    let mut out: Vec<(usize, Fused)> = Vec::with_capacity(tag.len() + text.len());
     for (r, s) in tag.iter().enumerate() {
-        position.insert(s.id, out.len());
-        out.push(Fused {
+        let mut fused = Fused {
             id: s.id,
-            score: 1.0 / (RRF_K + (r + 1) as f32),
+            score: credit(r),
             tag_score: s.score,
             text: None,
-        });
-    }
-    for (r, &(id, bm25)) in text.iter().enumerate() {
-        let add = 1.0 / (RRF_K + (r + 1) as f32);
-        match position.get(&id) {
-            Some(&p) => {
-                out[p].score += add;
-                out[p].text = Some((r + 1, bm25));
-            }
-            None => {
-                let (tag_score, tag_part) = match extra_tag_ranks.get(&id) {
-                    Some(&(rank, s)) => (s, 1.0 / (RRF_K + rank as f32)),
-                    None => (0.0, 0.0),
-                };
-                position.insert(id, out.len());
-                out.push(Fused {
-                    id,
-                    score: add + tag_part,
-                    tag_score,
-                    text: Some((r + 1, bm25)),
-                });
-            }
-        }
-    }
-    // A stable sort: equal fused scores keep the tag ranking's order.
-    out.sort_by(|a, b| b.score.total_cmp(&a.score));
-    out
-}
-
-/// The 1-based rank of each of `targets` in the ranking of `scores` restricted to `accept`
-/// (ties ranked by the smaller index first, as [`crate::ann::TopK`] does).
-///
-/// One pass over `scores`. Each score finds how many targets rank below it through a table
-/// indexed by the top 16 bits of an order-preserving integer image of the score (sign,
-/// exponent, 7 mantissa bits), so only the few scores that share a bucket with a target are
-/// compared with it one by one.
-pub fn ranks_of(scores: &[f32], accept: Option<&[bool]>, targets: &[usize]) -> Vec<usize> {
-    if targets.is_empty() {
-        return Vec::new();
-    }
-    let mut sorted: Vec<(Scored, usize)> = targets
-        .iter()
-        .zip(0..)
-        .map(|(&id, original)| {
-            (
-                Scored {
-                    id,
-                    score: scores[id],
-                },
-                original,
-            )
-        })
-        .collect();
-    sorted.sort_by_key(|a| a.0);
-    let bucket = |score: f32| (order_key(score) >> 16) as usize;
-    let lowest = bucket(sorted[0].0.score);
-    let highest = bucket(sorted[sorted.len() - 1].0.score);
-    // starts[b - lowest]: targets in buckets below b; the targets of bucket b are
-    // sorted[starts[b - lowest]..starts[b - lowest + 1]].
-    let mut starts = vec![0u32; highest - lowest + 2];
-    for (key, _) in &sorted {
-        starts[bucket(key.score) - lowest + 1] += 1;
-    }
-    for b in 1..starts.len() {
-        starts[b] += starts[b - 1];
-    }
-    // above[k]: tracks ranked above sorted[k] (counted through the smallest key it beats).
-    let mut above = vec![0usize; sorted.len()];
-    for (i, &s) in scores.iter().enumerate() {
-        let b = bucket(s);
-        if b < lowest || accept.is_some_and(|a| !a[i]) {
-            continue;
-        }
-        // Targets ranked below this track: those whose key is smaller than its key.
-        let below = if b > highest {
-            sorted.len()
-        } else {
-            let (from, to) = (starts[b - lowest] as usize, starts[b - lowest + 1] as usize);
-            let item = Scored { id: i, score: s };
-            from + sorted[from..to].iter().filter(|(k, _)| *k < item).count()
         };
-        if below > 0 {
-            above[below - 1] += 1;
+        if let Some(&t) = text_rank.get(&s.id) {
+            in_window[t] = true;
+            fused.score += credit(t);
+            fused.text = Some((t + 1, text[t].1));
+        }
+        out.push((out.len(), fused));
+    }
+    for (t, &(id, bm25)) in text.iter().enumerate() {
+        if !in_window[t] {
+            let fused = Fused {
+                id,
+                score: credit(t),
+                tag_score: outside_tag_score(id),
+                text: Some((t + 1, bm25)),
+            };
+            out.push((out.len(), fused));
         }
     }
-    // A track above target k is above every target smaller than k too: suffix sums.
-    for k in (0..above.len().saturating_sub(1)).rev() {
-        above[k] += above[k + 1];
+    let best_first = |a: &(usize, Fused), b: &(usize, Fused)| {
+        b.1.score.total_cmp(&a.1.score).then(a.0.cmp(&b.0))
+    };
+    if depth < out.len() {
+        out.select_nth_unstable_by(depth, best_first);
+        out.truncate(depth);
     }
-    let mut out = vec![0usize; targets.len()];
-    for (k, &(_, original)) in sorted.iter().enumerate() {
-        out[original] = above[k] + 1;
-    }
-    out
-}
-
-/// An integer whose order is `f32::total_cmp`'s order of the scores.
-fn order_key(score: f32) -> u32 {
-    let bits = score.to_bits();
-    if bits & 0x8000_0000 != 0 {
-        !bits
-    } else {
-        bits | 0x8000_0000
-    }
+    out.sort_unstable_by(best_first);
+    out.into_iter().map(|(_, f)| f).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ranks_of_counts_the_tracks_above() {
-        let scores = [0.5, 0.9, 0.1, 0.7, 0.7];
-        assert_eq!(
-            ranks_of(&scores, None, &[1, 0, 2, 4, 3]),
-            vec![1, 4, 5, 3, 2]
-        );
-        let accept = [true, false, true, true, true];
-        assert_eq!(ranks_of(&scores, Some(&accept), &[0, 2]), vec![3, 4]);
-    }
-
-    #[test]
-    fn ranks_of_matches_sorting_the_whole_ranking() {
-        // Scores with many ties, both signs, zeros and near neighbours in one bucket.
-        let n = 5000;
-        let scores: Vec<f32> = (0..n)
-            .map(|i| {
-                let x = ((i * 2654435761usize) % 1009) as f32;
-                (x - 500.0) / 37.0 + if i % 7 == 0 { 1e-6 } else { 0.0 }
-            })
-            .chain([0.0, -0.0, 1.0, 1.0])
-            .collect();
-        let accept: Vec<bool> = (0..scores.len()).map(|i| i % 5 != 3).collect();
-        let targets: Vec<usize> = (0..scores.len())
-            .step_by(97)
-            .chain([n, n + 1, n + 2])
-            .collect();
-        for mask in [None, Some(&accept[..])] {
-            let mut ranking: Vec<Scored> = (0..scores.len())
-                .filter(|&i| mask.is_none_or(|m| m[i]))
-                .map(|id| Scored {
-                    id,
-                    score: scores[id],
-                })
-                .collect();
-            ranking.sort_by(|a, b| b.cmp(a));
-            let expected: Vec<usize> = targets
-                .iter()
-                .map(|&t| {
-                    let key = Scored {
-                        id: t,
-                        score: scores[t],
-                    };
-                    ranking.iter().filter(|s| **s > key).count() + 1
-                })
-                .collect();
-            assert_eq!(ranks_of(&scores, mask, &targets), expected);
-        }
-        assert!(ranks_of(&scores, None, &[]).is_empty());
-    }
 
     #[test]
     fn fusion_lifts_a_track_found_by_both() {
@@ -384,10 +271,41 @@ mod tests {
             Scored { id: 1, score: 2.0 },
             Scored { id: 2, score: 1.0 },
         ];
-        let fused = fuse(&tag, &[(2, 5.0), (7, 1.0)], &HashMap::new());
+        let fused = fuse(&tag, &[(2, 5.0), (7, 1.0)], |_| -0.5, 10);
         let ids: Vec<usize> = fused.iter().map(|f| f.id).collect();
         assert_eq!(ids, vec![2, 0, 1, 7]);
         assert_eq!(fused[0].text, Some((1, 5.0)));
-        assert_eq!(fused[3].tag_score, 0.0);
+        // Outside the tag window: its tag score is shown, not credited.
+        assert_eq!(fused[3].tag_score, -0.5);
+        assert_eq!(fused[3].score, 1.0 / (RRF_K + 2.0));
+        // The first `depth` only, in the same order.
+        let first = fuse(&tag, &[(2, 5.0), (7, 1.0)], |_| 0.0, 2);
+        assert_eq!(first, fused[..2].to_vec());
+    }
+
+    #[test]
+    fn fusion_equals_sorting_everything_and_keeps_ties_in_tag_order() {
+        // Ties everywhere: equal tag ranks cannot happen, but equal fused scores can.
+        let tag: Vec<Scored> = (0..300)
+            .map(|id| Scored {
+                id,
+                score: 1.0 - id as f32 / 300.0,
+            })
+            .collect();
+        let text: Vec<(usize, f32)> =
+            [(5, 9.0), (250, 8.0), (1000, 7.0), (3, 6.0), (999, 5.0)].to_vec();
+        let all = fuse(&tag, &text, |i| i as f32, usize::MAX);
+        assert_eq!(all.len(), 302);
+        for w in all.windows(2) {
+            assert!(w[0].score >= w[1].score);
+        }
+        for depth in [0, 1, 7, 50, 301, 302, 400] {
+            let first = fuse(&tag, &text, |i| i as f32, depth);
+            assert_eq!(first, all[..depth.min(all.len())].to_vec(), "depth {depth}");
+        }
+        // Track 1000 is outside the window: text credit only, its own tag score shown.
+        let outside = all.iter().find(|f| f.id == 1000).unwrap();
+        assert_eq!(outside.tag_score, 1000.0);
+        assert_eq!(outside.score, 1.0 / (RRF_K + 3.0));
     }
 }

@@ -380,8 +380,12 @@ pub struct TagSpace {
     mean: Vec<f32>,
     /// CSLS penalty per tag.
     hub: Vec<f32>,
-    /// Unit (centred) vectors of each tag's name and gloss words, for word-level matching.
-    tag_words: Vec<Vec<Vec<f32>>>,
+    /// The words of every tag (name, gloss, contexts), each word once: unit (centred)
+    /// vectors, row after row, for word-level matching. A word several tags share (many
+    /// glosses say "calm") is compared with a query term once.
+    word_rows: Vec<f32>,
+    /// The rows in `word_rows` of each tag's words.
+    tag_word_rows: Vec<Vec<u32>>,
     /// The gloss classifier (dims × tags), when configured.
     ridge: Option<Vec<Vec<f32>>>,
     /// Mean and standard deviation of each tag's similarity over the word pool.
@@ -595,7 +599,8 @@ impl TagSpace {
             tag_vecs,
             mean,
             hub: vec![0.0; tags.len()],
-            tag_words: Vec::new(),
+            word_rows: Vec::new(),
+            tag_word_rows: Vec::new(),
             ridge: None,
             stats: vec![(0.0, 1.0); tags.len()],
             opposites,
@@ -604,10 +609,13 @@ impl TagSpace {
             absence,
             config,
         };
-        space.tag_words = word_lists
-            .iter()
-            .map(|ws| ws.iter().filter_map(|w| space.word_vector(w)).collect())
-            .collect();
+        let mut row_of: HashMap<String, u32> = HashMap::new();
+        for (i, ws) in word_lists.iter().enumerate() {
+            space.tag_word_rows.push(Vec::new());
+            for w in ws {
+                space.add_tag_word(i, w, &mut row_of);
+            }
+        }
         space.hub = space.csls_penalties();
         let needs_index = (space.config.expansion_k > 0 && space.config.expansion_weight > 0.0)
             || space.config.tag_expansion_k > 0;
@@ -620,17 +628,44 @@ impl TagSpace {
         }
         if let (Some(index), k) = (&space.expansion, space.config.tag_expansion_k) {
             if k > 0 {
-                for i in 0..space.tags.len() {
-                    let near = index.nearest(&space.tag_vecs[i], k);
-                    let extra: Vec<Vec<f32>> = near
-                        .iter()
-                        .filter_map(|n| space.word_vector(&n.item))
-                        .collect();
-                    space.tag_words[i].extend(extra);
+                let near: Vec<Vec<String>> = (0..space.tags.len())
+                    .map(|i| {
+                        let found = index.nearest(&space.tag_vecs[i], k);
+                        found.into_iter().map(|n| n.item).collect()
+                    })
+                    .collect();
+                for (i, words) in near.iter().enumerate() {
+                    for w in words {
+                        space.add_tag_word(i, w, &mut row_of);
+                    }
                 }
             }
         }
         space
+    }
+
+    /// Adds `word` to tag `tag`'s words (a new row of `word_rows` the first time any tag has
+    /// it; `row_of` maps words to rows). Unknown words are skipped.
+    fn add_tag_word(&mut self, tag: usize, word: &str, row_of: &mut HashMap<String, u32>) {
+        let row = match row_of.get(word) {
+            Some(&r) => r,
+            None => {
+                let Some(v) = self.word_vector(word) else {
+                    return;
+                };
+                let r = (self.word_rows.len() / v.len().max(1)) as u32;
+                self.word_rows.extend_from_slice(&v);
+                row_of.insert(word.to_string(), r);
+                r
+            }
+        };
+        self.tag_word_rows[tag].push(row);
+    }
+
+    /// Row `r` of `word_rows`.
+    fn word_row(&self, r: u32) -> &[f32] {
+        let dims = self.vectors.dims();
+        &self.word_rows[r as usize * dims..(r as usize + 1) * dims]
     }
 
     fn lookup(&self, word: &str) -> Option<Vec<f32>> {
@@ -717,11 +752,11 @@ impl TagSpace {
         let n = self.tags.len();
         let mut xs: Vec<Vec<f32>> = Vec::new();
         let mut ys: Vec<Vec<f32>> = Vec::new();
-        for (i, words) in self.tag_words.iter().enumerate() {
-            for x in words {
+        for (i, rows) in self.tag_word_rows.iter().enumerate() {
+            for &r in rows {
                 let mut y = vec![0.0; n];
                 y[i] = 1.0;
-                xs.push(x.clone());
+                xs.push(self.word_row(r).to_vec());
                 ys.push(y);
             }
         }
@@ -754,27 +789,40 @@ impl TagSpace {
         a / (a + p)
     }
 
-    /// Similarity of a term vector (tag-space coordinates) to tag `i`: cosine to the tag
-    /// vector, blended with the mean of its best word-level matches.
-    fn similarity(&self, v: &[f32], i: usize) -> f32 {
-        let centroid = dot(v, &self.tag_vecs[i]);
+    /// Similarity of a term vector (tag-space coordinates) to every tag: cosine to the tag
+    /// vector, blended with the mean of its best word-level matches among the tag's words.
+    fn similarities(&self, v: &[f32]) -> Vec<f32> {
         let w = self.config.maxsim_weight;
-        if w <= 0.0 || self.tag_words[i].is_empty() {
-            return centroid;
-        }
-        let words = mean_of_top(
-            self.tag_words[i].iter().map(|x| dot(v, x)),
-            self.config.maxsim_top,
-        );
-        (1.0 - w) * centroid + w * words
+        let word_sims: Vec<f32> = if w > 0.0 {
+            self.word_rows
+                .chunks_exact(self.vectors.dims())
+                .map(|row| dot(v, row))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        self.tag_vecs
+            .iter()
+            .zip(&self.tag_word_rows)
+            .map(|(t, rows)| {
+                let centroid = dot(v, t);
+                if w <= 0.0 || rows.is_empty() {
+                    return centroid;
+                }
+                let words = mean_of_top(
+                    rows.iter().map(|&r| word_sims[r as usize]),
+                    self.config.maxsim_top,
+                );
+                (1.0 - w) * centroid + w * words
+            })
+            .collect()
     }
 
-    /// One positive term's scores over the tags: [`Self::similarity`] blended with the gloss
+    /// One positive term's scores over the tags: [`Self::similarities`] blended with the gloss
     /// classifier, then standardised across tags (`term_standardize`).
     fn term_scores(&self, v: &[f32]) -> Vec<f32> {
         let cfg = &self.config;
-        let n = self.tags.len();
-        let mut sims: Vec<f32> = (0..n).map(|i| self.similarity(v, i)).collect();
+        let mut sims = self.similarities(v);
         if let Some(ridge) = &self.ridge {
             let r = crate::ridge::apply(ridge, v);
             let (rm, rsd) = mean_sd(&r);

@@ -172,21 +172,13 @@ impl TrackIndex {
             .sum()
     }
 
-    /// The tag score of every track.
+    /// The tag score of every track (the reference the blocked scan is tested against).
     pub fn score_all(&self, query: &SparseQuery) -> Vec<f32> {
-        let mut scores = Vec::new();
-        self.score_all_into(query, &mut scores);
-        scores
-    }
-
-    /// [`TrackIndex::score_all`] into `scores` (resized to the catalog), so that a caller can
-    /// keep one buffer across queries instead of allocating (and faulting in) a fresh one.
-    pub fn score_all_into(&self, query: &SparseQuery, scores: &mut Vec<f32>) {
-        scores.clear();
-        scores.resize(self.tracks, 0.0);
+        let mut scores = vec![0.0; self.tracks];
         for &(c, w) in &query.terms {
-            add_column(scores, &self.columns[c], w);
+            add_column(&mut scores, &self.columns[c], w);
         }
+        scores
     }
 
     /// The best `k` tracks among those `accept` allows, by exact scan. Scores a block of

@@ -36,6 +36,39 @@ pub struct Args {
     /// Print the results as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also time the mapping: weigh every query of each file this many rounds, one thread,
+    /// and print the mean, p50 and p99 time per query (a benchmark of query understanding).
+    #[arg(long, default_value_t = 0, value_name = "ROUNDS")]
+    pub timing: usize,
+}
+
+/// Time per query mapping, in microseconds.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+struct Timing {
+    rounds: usize,
+    mean_us: f64,
+    p50_us: f64,
+    p99_us: f64,
+}
+
+/// Weigh every query `rounds` times with `rank` and summarise the times of the calls.
+fn time_queries(queries: &[String], rounds: usize, rank: impl Fn(&str) -> Vec<String>) -> Timing {
+    let mut times: Vec<f64> = Vec::with_capacity(rounds * queries.len());
+    for _ in 0..rounds {
+        for q in queries {
+            let started = std::time::Instant::now();
+            std::hint::black_box(rank(q));
+            times.push(started.elapsed().as_secs_f64() * 1e6);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+    Timing {
+        rounds,
+        mean_us: times.iter().sum::<f64>() / times.len() as f64,
+        p50_us: at(0.5),
+        p99_us: at(0.99),
+    }
 }
 
 /// Open the word vectors named by a `--vectors` value (source name or path), or the default.
@@ -103,6 +136,10 @@ pub fn run(args: Args, verbose: u8) -> anyhow::Result<()> {
     for file in &args.files {
         let judgements = eval::read_judgements(file)?;
         let summary = eval::evaluate(&judgements, rank);
+        let timing = (args.timing > 0 && !judgements.is_empty()).then(|| {
+            let queries: Vec<String> = judgements.iter().map(|j| j.query.clone()).collect();
+            time_queries(&queries, args.timing, rank)
+        });
         if !args.json {
             if per_query {
                 for q in &summary.queries {
@@ -134,6 +171,12 @@ pub fn run(args: Args, verbose: u8) -> anyhow::Result<()> {
                     args.folds
                 );
             }
+            if let Some(t) = timing {
+                println!(
+                    "  time per query ({} rounds, one thread): mean {:.1} µs, p50 {:.1} µs, p99 {:.1} µs",
+                    t.rounds, t.mean_us, t.p50_us, t.p99_us
+                );
+            }
         }
         all.push(serde_json::json!({
             "file": file,
@@ -146,6 +189,7 @@ pub fn run(args: Args, verbose: u8) -> anyhow::Result<()> {
                 .map(|(n5, n10)| serde_json::json!({"ndcg5": n5, "ndcg10": n10}))
                 .collect::<Vec<_>>(),
             "queries": summary.queries,
+            "timing": timing,
         }));
     }
     if args.json {
