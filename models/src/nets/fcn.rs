@@ -17,6 +17,7 @@
 use tch::nn::{self, ModuleT};
 use tch::Tensor;
 
+use super::blocks::{as_image, chain_macs, Activation, ConvPoolBlock};
 use super::trainable::{NetOutput, TrainableNet};
 
 /// Depth, width and pooling of an FCN.
@@ -73,52 +74,12 @@ impl FcnConfig {
     }
 }
 
-/// One block: 3×3 convolution, batch normalisation, ELU, max-pooling.
-#[derive(Debug)]
-struct ConvBlock {
-    conv: nn::Conv2D,
-    bn: nn::BatchNorm,
-    pool: (i64, i64),
-}
-
-impl ConvBlock {
-    fn new(p: nn::Path, c_in: i64, c_out: i64, pool: (i64, i64)) -> Self {
-        let cfg = nn::ConvConfig {
-            padding: 1,
-            ..Default::default()
-        };
-        ConvBlock {
-            conv: nn::conv2d(&p / "conv", c_in, c_out, 3, cfg),
-            bn: nn::batch_norm2d(&p / "bn", c_out, Default::default()),
-            pool,
-        }
-    }
-
-    /// The pooling window on an `f × t` map: the configured one, clamped to the map.
-    fn window(&self, f: i64, t: i64) -> (i64, i64) {
-        (self.pool.0.min(f).max(1), self.pool.1.min(t).max(1))
-    }
-
-    fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
-        let ys = xs.apply(&self.conv).apply_t(&self.bn, train).elu();
-        let (_, _, f, t) = ys.size4().expect("4-d activations");
-        let (kf, kt) = self.window(f, t);
-        ys.max_pool2d([kf, kt], [kf, kt], [0, 0], [1, 1], false)
-    }
-
-    /// Multiply-accumulates on an `f × t` input map, and the pooled map's size.
-    fn macs(&self, f: i64, t: i64) -> (u64, i64, i64) {
-        let [c_out, c_in, kh, kw] = super::weight_dims::<4>(&self.conv.ws);
-        let (kf, kt) = self.window(f, t);
-        ((f * t * c_in * c_out * kh * kw) as u64, f / kf, t / kt)
-    }
-}
-
 /// The FCN (see the module documentation).
 #[derive(Debug)]
 pub struct Fcn {
     input_bn: nn::BatchNorm,
-    blocks: Vec<ConvBlock>,
+    /// Each block: 3×3 convolution, batch normalisation, ELU, max-pooling.
+    blocks: Vec<ConvPoolBlock>,
     output: nn::Linear,
     config: FcnConfig,
     classes: i64,
@@ -131,7 +92,8 @@ impl Fcn {
         let mut blocks = Vec::with_capacity(config.channels.len());
         let mut c_in = 1;
         for (i, (&c, &pool)) in config.channels.iter().zip(&config.pools).enumerate() {
-            blocks.push(ConvBlock::new(p / format!("block{}", i + 1), c_in, c, pool));
+            let path = p / format!("block{}", i + 1);
+            blocks.push(ConvPoolBlock::new(path, c_in, c, pool, Activation::Elu));
             c_in = c;
         }
         let output = nn::linear(p / "output", c_in, classes, Default::default());
@@ -167,11 +129,7 @@ impl Fcn {
 
     /// The globally max-pooled channels of the last block, `(N, channels)`: the embedding.
     fn pooled(&self, mel: &Tensor, train: bool) -> Tensor {
-        // (N, T, F) → (N, 1, F, T): frequency is the image height, as in the paper's figure.
-        let mut xs = mel
-            .transpose(1, 2)
-            .unsqueeze(1)
-            .apply_t(&self.input_bn, train);
+        let mut xs = as_image(mel, &self.input_bn, train);
         for b in &self.blocks {
             xs = b.forward_t(&xs, train);
         }
@@ -194,14 +152,7 @@ impl TrainableNet for Fcn {
     }
 
     fn macs_per_patch(&self, frames: i64, bands: i64) -> u64 {
-        let (mut f, mut t) = (bands, frames);
-        let mut macs = 0;
-        for b in &self.blocks {
-            let (m, f2, t2) = b.macs(f, t);
-            macs += m;
-            (f, t) = (f2, t2);
-        }
-        macs + (self.embedding_dim() * self.classes) as u64
+        chain_macs(&self.blocks, bands, frames) + (self.embedding_dim() * self.classes) as u64
     }
 }
 

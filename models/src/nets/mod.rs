@@ -17,6 +17,7 @@
 //! Input: a batch of log-mel patches `(N, 187, 96)` (frames × mel bands, see [`crate::audio`]).
 //! Output: tag probabilities `(N, 50)` and the penultimate layer as an audio embedding.
 
+mod blocks;
 pub mod fcn;
 pub mod mfcc;
 pub mod multiscale;
@@ -913,35 +914,9 @@ impl Tagger {
         frames: i64,
         batch_size: usize,
     ) -> Result<PatchOutputs, NetError> {
-        let per_patch = (frames * N_MELS) as usize;
-        if frames < 1 || patches.len() % per_patch != 0 {
-            return Err(NetError::BadInput {
-                model: self.model.name().to_string(),
-                what: format!(
-                    "{} values are not whole patches of {frames} × {N_MELS}",
-                    patches.len()
-                ),
-            });
-        }
-        let n = patches.len() / per_patch;
-        let mut out = PatchOutputs {
-            patches: n,
-            probabilities: Vec::with_capacity(n * self.tags().len()),
-            embeddings: Vec::with_capacity(n * self.embedding_dim() as usize),
-        };
-        for chunk in patches.chunks(per_patch * batch_size.max(1)) {
-            let len = (chunk.len() / per_patch) as i64;
-            let x = Tensor::from_slice(chunk).view([len, frames, N_MELS]);
-            let y = self.forward(&x)?;
-            for (t, dest) in [
-                (&y.probabilities, &mut out.probabilities),
-                (&y.embedding, &mut out.embeddings),
-            ] {
-                let t = t.to_device(Device::Cpu).contiguous().view([-1]);
-                dest.extend(Vec::<f32>::try_from(&t)?);
-            }
-        }
-        Ok(out)
+        run_patches_through(self.model.name(), patches, frames, batch_size, |x| {
+            self.forward(x)
+        })
     }
 
     /// Every parameter with its checkpoint variable and layout.
@@ -1014,6 +989,45 @@ impl Tagger {
             Net::Vgg(_) => false,
         }
     }
+}
+
+/// Runs flat log-mel patches (`n × frames × 96`) through `forward`, `batch_size` at a time, and
+/// brings probabilities and embeddings back to the CPU as rows; `model` names the network in
+/// the error for input that is not whole patches.
+pub(crate) fn run_patches_through(
+    model: &str,
+    patches: &[f32],
+    frames: i64,
+    batch_size: usize,
+    forward: impl Fn(&Tensor) -> Result<TaggerOutput, NetError>,
+) -> Result<PatchOutputs, NetError> {
+    let per_patch = (frames.max(1) * N_MELS) as usize;
+    if frames < 1 || patches.len() % per_patch != 0 {
+        return Err(NetError::BadInput {
+            model: model.to_string(),
+            what: format!(
+                "{} values are not whole patches of {frames} × {N_MELS}",
+                patches.len()
+            ),
+        });
+    }
+    let mut out = PatchOutputs {
+        patches: patches.len() / per_patch,
+        probabilities: Vec::new(),
+        embeddings: Vec::new(),
+    };
+    for chunk in patches.chunks(per_patch * batch_size.max(1)) {
+        let n = (chunk.len() / per_patch) as i64;
+        let y = forward(&Tensor::from_slice(chunk).view([n, frames, N_MELS]))?;
+        for (t, dest) in [
+            (&y.probabilities, &mut out.probabilities),
+            (&y.embedding, &mut out.embeddings),
+        ] {
+            let t = t.to_device(Device::Cpu).contiguous().view([-1]);
+            dest.extend(Vec::<f32>::try_from(&t)?);
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

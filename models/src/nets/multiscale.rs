@@ -17,6 +17,7 @@
 use tch::nn;
 use tch::Tensor;
 
+use super::blocks::{as_image, chain_macs, Activation, ConvPoolBlock, DenseHead};
 use super::trainable::{NetOutput, TrainableNet};
 
 /// Hyper-parameters of [`MultiScale`].
@@ -55,45 +56,12 @@ impl MultiScaleConfig {
     }
 }
 
-/// 3×3 convolution (padded), batch normalisation, ReLU, 2×2 max-pooling (clamped to the map).
-#[derive(Debug)]
-struct ConvBlock {
-    conv: nn::Conv2D,
-    bn: nn::BatchNorm,
-}
-
-impl ConvBlock {
-    fn new(p: nn::Path, c_in: i64, c_out: i64) -> Self {
-        let cfg = nn::ConvConfig {
-            padding: 1,
-            ..Default::default()
-        };
-        ConvBlock {
-            conv: nn::conv2d(&p / "conv", c_in, c_out, 3, cfg),
-            bn: nn::batch_norm2d(&p / "bn", c_out, Default::default()),
-        }
-    }
-
-    fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
-        let ys = xs.apply(&self.conv).apply_t(&self.bn, train).relu();
-        let (_, _, f, t) = ys.size4().expect("4-d activations");
-        let (kf, kt) = (2.min(f), 2.min(t));
-        ys.max_pool2d([kf, kt], [kf, kt], [0, 0], [1, 1], false)
-    }
-
-    /// Multiply-accumulates on an `f × t` map, and the pooled size.
-    fn macs(&self, f: i64, t: i64) -> (u64, i64, i64) {
-        let [c_out, c_in, kh, kw] = super::weight_dims::<4>(&self.conv.ws);
-        let macs = (f * t * c_in * c_out * kh * kw) as u64;
-        (macs, f / 2.min(f).max(1), t / 2.min(t).max(1))
-    }
-}
-
 /// One time scale: sub-sampling, then the convolution blocks and a global max-pooling.
 #[derive(Debug)]
 struct Branch {
     scale: i64,
-    blocks: Vec<ConvBlock>,
+    /// Each block: 3×3 convolution, batch normalisation, ReLU, 2×2 max-pooling.
+    blocks: Vec<ConvPoolBlock>,
 }
 
 impl Branch {
@@ -103,7 +71,8 @@ impl Branch {
             .iter()
             .enumerate()
             .map(|(i, &c)| {
-                let b = ConvBlock::new(&p / format!("block{}", i + 1), c_in, c);
+                let path = &p / format!("block{}", i + 1);
+                let b = ConvPoolBlock::new(path, c_in, c, (2, 2), Activation::Relu);
                 c_in = c;
                 b
             })
@@ -132,14 +101,7 @@ impl Branch {
     }
 
     fn macs(&self, frames: i64, bands: i64) -> u64 {
-        let (mut f, mut t) = (bands, frames / self.scale.min(frames).max(1));
-        let mut macs = 0;
-        for b in &self.blocks {
-            let (m, f2, t2) = b.macs(f, t);
-            macs += m;
-            (f, t) = (f2, t2);
-        }
-        macs
+        chain_macs(&self.blocks, bands, frames / self.scale.min(frames).max(1))
     }
 }
 
@@ -148,9 +110,7 @@ impl Branch {
 pub struct MultiScale {
     input_bn: nn::BatchNorm,
     branches: Vec<Branch>,
-    dense: nn::Linear,
-    dense_bn: nn::BatchNorm,
-    output: nn::Linear,
+    head: DenseHead,
     config: MultiScaleConfig,
 }
 
@@ -165,9 +125,14 @@ impl MultiScale {
         let concat = config.channels.last().copied().unwrap_or(1) * branches.len() as i64;
         MultiScale {
             input_bn: nn::batch_norm2d(p / "input_bn", 1, Default::default()),
-            dense: nn::linear(p / "dense", concat, config.dense, Default::default()),
-            dense_bn: nn::batch_norm1d(p / "dense_bn", config.dense, Default::default()),
-            output: nn::linear(p / "output", config.dense, classes, Default::default()),
+            head: DenseHead::new(
+                p,
+                ["dense", "dense_bn", "output"],
+                concat,
+                config.dense,
+                classes,
+                config.dropout,
+            ),
             branches,
             config,
         }
@@ -176,25 +141,13 @@ impl MultiScale {
 
 impl TrainableNet for MultiScale {
     fn forward_t(&self, input: &Tensor, train: bool) -> NetOutput {
-        // (N, T, F) → (N, 1, F, T).
-        let x = input
-            .transpose(1, 2)
-            .unsqueeze(1)
-            .apply_t(&self.input_bn, train);
+        let x = as_image(input, &self.input_bn, train);
         let scales: Vec<Tensor> = self
             .branches
             .iter()
             .map(|b| b.forward_t(&x, train))
             .collect();
-        let concat = Tensor::cat(&scales, 1);
-        let embedding = concat
-            .apply(&self.dense)
-            .apply_t(&self.dense_bn, train)
-            .relu();
-        let logits = embedding
-            .dropout(self.config.dropout, train)
-            .apply(&self.output);
-        NetOutput { logits, embedding }
+        self.head.forward_t(&Tensor::cat(&scales, 1), train)
     }
 
     fn embedding_dim(&self) -> i64 {
@@ -203,8 +156,7 @@ impl TrainableNet for MultiScale {
 
     fn macs_per_patch(&self, frames: i64, bands: i64) -> u64 {
         let convs: u64 = self.branches.iter().map(|b| b.macs(frames, bands)).sum();
-        let dense = self.dense.ws.numel() + self.output.ws.numel();
-        convs + dense as u64
+        convs + self.head.macs()
     }
 }
 

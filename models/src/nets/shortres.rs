@@ -17,6 +17,7 @@
 use tch::nn;
 use tch::Tensor;
 
+use super::blocks::{as_image, chain_macs, DenseHead, MapBlock};
 use super::trainable::{NetOutput, TrainableNet};
 
 /// Hyper-parameters of [`ShortChunkResNet`].
@@ -108,8 +109,9 @@ impl ResBlock {
             .forward_t(&self.first.forward_t(x, train).relu(), train);
         (residual + self.shortcut.forward_t(x, train)).relu()
     }
+}
 
-    /// Multiply-accumulates on an `f × t` input map, and the output size.
+impl MapBlock for ResBlock {
     fn macs(&self, f: i64, t: i64) -> (u64, i64, i64) {
         let (fo, to) = (halved(f), halved(t));
         let macs = self.first.macs(fo, to) + self.second.macs(fo, to) + self.shortcut.macs(fo, to);
@@ -122,9 +124,7 @@ impl ResBlock {
 pub struct ShortChunkResNet {
     input_bn: nn::BatchNorm,
     blocks: Vec<ResBlock>,
-    dense: nn::Linear,
-    dense_bn: nn::BatchNorm,
-    output: nn::Linear,
+    head: DenseHead,
     config: ShortResConfig,
 }
 
@@ -145,9 +145,14 @@ impl ShortChunkResNet {
         ShortChunkResNet {
             input_bn: nn::batch_norm2d(p / "input_bn", 1, Default::default()),
             blocks,
-            dense: nn::linear(p / "dense1", c_in, c_in, Default::default()),
-            dense_bn: nn::batch_norm1d(p / "dense_bn", c_in, Default::default()),
-            output: nn::linear(p / "dense2", c_in, classes, Default::default()),
+            head: DenseHead::new(
+                p,
+                ["dense1", "dense_bn", "dense2"],
+                c_in,
+                c_in,
+                classes,
+                config.dropout,
+            ),
             config,
         }
     }
@@ -155,24 +160,12 @@ impl ShortChunkResNet {
 
 impl TrainableNet for ShortChunkResNet {
     fn forward_t(&self, input: &Tensor, train: bool) -> NetOutput {
-        // (N, T, F) → (N, 1, F, T).
-        let mut x = input
-            .transpose(1, 2)
-            .unsqueeze(1)
-            .apply_t(&self.input_bn, train);
+        let mut x = as_image(input, &self.input_bn, train);
         for block in &self.blocks {
             x = block.forward_t(&x, train);
         }
         // Frequency is down to one band; max over the frames left.
-        let pooled = x.amax([2, 3], false);
-        let embedding = pooled
-            .apply(&self.dense)
-            .apply_t(&self.dense_bn, train)
-            .relu();
-        let logits = embedding
-            .dropout(self.config.dropout, train)
-            .apply(&self.output);
-        NetOutput { logits, embedding }
+        self.head.forward_t(&x.amax([2, 3], false), train)
     }
 
     fn embedding_dim(&self) -> i64 {
@@ -180,14 +173,7 @@ impl TrainableNet for ShortChunkResNet {
     }
 
     fn macs_per_patch(&self, frames: i64, bands: i64) -> u64 {
-        let (mut f, mut t) = (bands, frames);
-        let mut macs = 0;
-        for b in &self.blocks {
-            let (m, f2, t2) = b.macs(f, t);
-            macs += m;
-            (f, t) = (f2, t2);
-        }
-        macs + (self.dense.ws.numel() + self.output.ws.numel()) as u64
+        chain_macs(&self.blocks, bands, frames) + self.head.macs()
     }
 }
 

@@ -176,33 +176,9 @@ impl StoredTagger {
         match self {
             StoredTagger::Pretrained(t) => t.run_patches(patches, frames, batch_size),
             StoredTagger::Trained { .. } => {
-                let per_patch = (frames.max(1) * N_MELS) as usize;
-                if frames < 1 || patches.len() % per_patch != 0 {
-                    return Err(NetError::BadInput {
-                        model: self.name().to_string(),
-                        what: format!(
-                            "{} values are not whole patches of {frames} × {N_MELS}",
-                            patches.len()
-                        ),
-                    });
-                }
-                let mut out = PatchOutputs {
-                    patches: patches.len() / per_patch,
-                    probabilities: Vec::new(),
-                    embeddings: Vec::new(),
-                };
-                for chunk in patches.chunks(per_patch * batch_size.max(1)) {
-                    let n = (chunk.len() / per_patch) as i64;
-                    let y = self.forward(&Tensor::from_slice(chunk).view([n, frames, N_MELS]))?;
-                    for (t, dest) in [
-                        (&y.probabilities, &mut out.probabilities),
-                        (&y.embedding, &mut out.embeddings),
-                    ] {
-                        let t = t.to_device(Device::Cpu).contiguous().view([-1]);
-                        dest.extend(Vec::<f32>::try_from(&t)?);
-                    }
-                }
-                Ok(out)
+                super::run_patches_through(self.name(), patches, frames, batch_size, |x| {
+                    self.forward(x)
+                })
             }
         }
     }
