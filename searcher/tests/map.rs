@@ -276,55 +276,32 @@ fn track_map_cache_follows_the_catalog() {
     let dir = tempfile::tempdir().unwrap();
     let mut tracks = synthetic_tracks(60, 3);
     let params = quick_track_params(40);
-    let first = cached_track_map(
-        dir.path(),
-        &TrackSample::of(tracks.clone(), &params),
-        &params,
-    )
-    .unwrap();
-    assert!(!first.from_cache);
-    assert_eq!(first.map, map_of(&tracks, &params));
-    assert!(
+    let map_of_catalog = |tracks: &[_]| {
         cached_track_map(
             dir.path(),
-            &TrackSample::of(tracks.clone(), &params),
-            &params
+            &TrackSample::of(tracks.to_vec(), &params),
+            &params,
         )
         .unwrap()
-        .from_cache
-    );
+    };
+    let first = map_of_catalog(&tracks);
+    assert!(!first.from_cache);
+    assert_eq!(first.map, map_of(&tracks, &params));
+    assert!(map_of_catalog(&tracks).from_cache);
 
     // A retitled track that is on the map: recomputed.
     let shown = &first.map.points[0].id;
     let i = tracks.iter().position(|t| &t.id == shown).unwrap();
     tracks[i].title.push_str(" (remaster)");
-    let retitled = cached_track_map(
-        dir.path(),
-        &TrackSample::of(tracks.clone(), &params),
-        &params,
-    )
-    .unwrap();
+    let retitled = map_of_catalog(&tracks);
     assert!(!retitled.from_cache);
     assert_eq!(retitled.map.points[0].title, tracks[i].title);
     // A new track (the catalog size is part of the key, even if it is not sampled).
     tracks.extend(synthetic_tracks(61, 4).pop());
-    let grown = cached_track_map(
-        dir.path(),
-        &TrackSample::of(tracks.clone(), &params),
-        &params,
-    )
-    .unwrap();
+    let grown = map_of_catalog(&tracks);
     assert!(!grown.from_cache);
     assert_eq!(grown.map.total, 61);
-    assert!(
-        cached_track_map(
-            dir.path(),
-            &TrackSample::of(tracks.clone(), &params),
-            &params
-        )
-        .unwrap()
-        .from_cache
-    );
+    assert!(map_of_catalog(&tracks).from_cache);
     assert!(dir.path().join("maps/tracks.json").is_file());
     assert_eq!(Some(map::cache_path(dir.path(), "tracks")), grown.path);
 }

@@ -921,14 +921,17 @@ fn encode_table(entries: &[(Vec<u8>, Vec<u8>)], per_block: usize) -> Vec<u8> {
     file
 }
 
-/// Serialises a `BundleEntryProto` for a float32 tensor in shard 0.
-fn float_entry(shape: &[usize], offset: u64, data: &[u8]) -> Vec<u8> {
+/// TensorFlow's `DT_FLOAT`, the dtype code of float32 tensors.
+const DT_FLOAT: u64 = 1;
+
+/// Serialises a `BundleEntryProto` for a tensor of dtype code `dtype` in shard 0.
+fn entry_proto(dtype: u64, shape: &[u64], offset: u64, data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    put_field_varint(&mut out, 1, 1); // DT_FLOAT
+    put_field_varint(&mut out, 1, dtype);
     let mut shape_proto = Vec::new();
     for &d in shape {
         let mut dim = Vec::new();
-        put_field_varint(&mut dim, 1, d as u64);
+        put_field_varint(&mut dim, 1, d);
         put_field_bytes(&mut shape_proto, 2, &dim);
     }
     put_field_bytes(&mut out, 2, &shape_proto);
@@ -981,7 +984,12 @@ pub fn write_bundle(prefix: &Path, tensors: &[(&str, &TensorData)]) -> Result<()
         let bytes: Vec<u8> = tensor.values.iter().flat_map(|v| v.to_le_bytes()).collect();
         entries.push((
             name.as_bytes().to_vec(),
-            float_entry(&tensor.shape, data.len() as u64, &bytes),
+            entry_proto(
+                DT_FLOAT,
+                &tensor.shape.iter().map(|&d| d as u64).collect::<Vec<_>>(),
+                data.len() as u64,
+                &bytes,
+            ),
         ));
         data.extend_from_slice(&bytes);
     }
@@ -1022,23 +1030,6 @@ mod tests {
     // Raw entries, to test the reader on inputs TensorFlow would not produce (unknown dtypes,
     // other element types).
 
-    fn entry(dtype: i32, shape: &[u64], offset: u64, data: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        put_field_varint(&mut out, 1, dtype as u64);
-        let mut shape_proto = Vec::new();
-        for &d in shape {
-            let mut dim = Vec::new();
-            put_field_varint(&mut dim, 1, d);
-            put_field_bytes(&mut shape_proto, 2, &dim);
-        }
-        put_field_bytes(&mut out, 2, &shape_proto);
-        put_field_varint(&mut out, 4, offset);
-        put_field_varint(&mut out, 5, data.len() as u64);
-        put_varint(&mut out, (6 << 3) | 5);
-        out.extend_from_slice(&crc32c::mask(crc32c::value(data)).to_le_bytes());
-        out
-    }
-
     /// Writes a bundle of (name, dtype code, shape, bytes) under `dir/ckpt`.
     fn write_raw_bundle(dir: &Path, tensors: &[(&str, i32, Vec<u64>, Vec<u8>)]) -> PathBuf {
         let mut header = Vec::new();
@@ -1050,7 +1041,7 @@ mod tests {
         for (name, dtype, shape, bytes) in sorted {
             entries.push((
                 name.as_bytes().to_vec(),
-                entry(*dtype, shape, data.len() as u64, bytes),
+                entry_proto(*dtype as u64, shape, data.len() as u64, bytes),
             ));
             data.extend_from_slice(bytes);
         }
