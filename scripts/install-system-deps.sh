@@ -2,7 +2,7 @@
 # Installs the Debian packages musearch's build, tests and main job need, if any are missing.
 # Run as root (or with sudo) on Debian 12. Used by .ci/run and scripts/main.sh.
 #
-#   build-essential  torch-sys compiles its C++ glue and links -lgomp
+#   build-essential  torch-sys compiles its C++ glue and links -lgomp; mimalloc compiles its C source
 #   pkg-config, libopus-dev, cmake   the opus crate links the system libopus (cmake: bundled fallback)
 #   python3, python3-venv, python3-pip   the venv that provides libtorch (scripts/setup-libtorch.sh)
 #   ca-certificates  HTTPS to the package registries

@@ -457,6 +457,22 @@ impl TagSpace {
             }
         };
 
+        // The known words of `text` (negated ones left out): each SIF-weighted into `acc`, and
+        // added once to the tag's word list (for word-level matching and the classifier).
+        let add_text_words = |text: &str, acc: &mut Vec<f32>, word_list: &mut Vec<String>| {
+            let parsed = parser.parse(text, &known);
+            for term in parsed.terms.iter().filter(|t| !t.negated) {
+                for w in &term.words {
+                    if known(w) && !word_list.contains(w) {
+                        word_list.push(w.clone());
+                    }
+                    if let Some(v) = lookup(w) {
+                        add_scaled(acc, &v, sif(w));
+                    }
+                }
+            }
+        };
+
         let mut raw: Vec<Vec<f32>> = Vec::with_capacity(tags.len());
         let mut word_lists: Vec<Vec<String>> = Vec::with_capacity(tags.len());
         for tag in tags {
@@ -489,36 +505,13 @@ impl TagSpace {
             normalize(&mut name);
             let mut gl = vec![0.0; dims];
             if let Some(g) = gloss.filter(|_| config.gloss_weight > 0.0) {
-                let parsed = parser.parse(&g.gloss, &known);
-                for term in parsed.terms.iter().filter(|t| !t.negated) {
-                    for w in &term.words {
-                        if known(w) && !word_list.contains(w) {
-                            word_list.push(w.clone());
-                        }
-                        if let Some(v) = lookup(w) {
-                            add_scaled(&mut gl, &v, sif(w));
-                        }
-                    }
-                }
+                add_text_words(&g.gloss, &mut gl, &mut word_list);
             }
             normalize(&mut gl);
             let mut ctx = vec![0.0; dims];
             if let Some(g) = gloss.filter(|_| config.context_weight > 0.0) {
                 for phrase in &g.contexts {
-                    let parsed = parser.parse(phrase, &known);
-                    for w in parsed
-                        .terms
-                        .iter()
-                        .filter(|t| !t.negated)
-                        .flat_map(|t| &t.words)
-                    {
-                        if known(w) && !word_list.contains(w) {
-                            word_list.push(w.clone());
-                        }
-                        if let Some(v) = lookup(w) {
-                            add_scaled(&mut ctx, &v, sif(w));
-                        }
-                    }
+                    add_text_words(phrase, &mut ctx, &mut word_list);
                 }
             }
             normalize(&mut ctx);

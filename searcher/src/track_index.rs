@@ -172,15 +172,6 @@ impl TrackIndex {
             .sum()
     }
 
-    /// The tag score of every track (the reference the blocked scan is tested against).
-    pub fn score_all(&self, query: &SparseQuery) -> Vec<f32> {
-        let mut scores = vec![0.0; self.tracks];
-        for &(c, w) in &query.terms {
-            add_column(&mut scores, &self.columns[c], w);
-        }
-        scores
-    }
-
     /// The best `k` tracks among those `accept` allows, by exact scan. Scores a block of
     /// [`BLOCK`] tracks at a time into a buffer that stays in cache, so the only memory traffic
     /// is the query's columns.
@@ -280,29 +271,32 @@ fn add_column(scores: &mut [f32], column: &[f32], w: f32) {
     }
 }
 
-/// The best `k` of `scores` among the accepted indices, best first.
-pub fn top_of(scores: &[f32], k: usize, accept: Option<&[bool]>) -> Vec<Scored> {
-    let mut top = TopK::new(k);
-    let mut threshold = f32::NEG_INFINITY;
-    for (i, &s) in scores.iter().enumerate() {
-        // Most tracks fall below the heap's worst: skip them before the filter lookup.
-        if s < threshold {
-            continue;
-        }
-        if accept.is_some_and(|a| !a[i]) {
-            continue;
-        }
-        top.push(i, s);
-        if let Some(t) = top.threshold() {
-            threshold = t;
-        }
-    }
-    top.into_sorted()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tag score of every track: the reference the blocked scan is tested against.
+    fn score_all(index: &TrackIndex, query: &SparseQuery) -> Vec<f32> {
+        let mut scores = vec![0.0; index.tracks];
+        for &(c, w) in &query.terms {
+            add_column(&mut scores, &index.columns[c], w);
+        }
+        scores
+    }
+
+    /// The best `k` of `scores` among the accepted indices, best first, by sorting them all.
+    fn top_of(scores: &[f32], k: usize, accept: Option<&[bool]>) -> Vec<Scored> {
+        let mut all: Vec<Scored> = (0..scores.len())
+            .filter(|&i| accept.is_none_or(|a| a[i]))
+            .map(|id| Scored {
+                id,
+                score: scores[id],
+            })
+            .collect();
+        all.sort_unstable_by(|a, b| b.cmp(a));
+        all.truncate(k);
+        all
+    }
 
     /// An index over `n` tracks and 3 columns of deterministic pseudo-random values.
     fn index(n: usize) -> TrackIndex {
@@ -327,7 +321,7 @@ mod tests {
         let mask: Vec<bool> = (0..index.len()).map(|i| i % 3 != 0).collect();
         for accept in [None, Some(mask.as_slice())] {
             let blocked = index.exact_top(&query, 25, accept);
-            let full = top_of(&index.score_all(&query), 25, accept);
+            let full = top_of(&score_all(&index, &query), 25, accept);
             assert_eq!(blocked, full);
             for s in &blocked {
                 assert!((s.score - index.score(&query, s.id)).abs() < 1e-4);

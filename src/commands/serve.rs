@@ -3,12 +3,12 @@
 //! URL on stdout (its only line there) once it listens.
 
 use std::path::PathBuf;
-
-use super::search::EngineArgs;
 use std::sync::Arc;
 
 use anyhow::Context;
 use musearch_web::{LogFormat, ServerConfig};
+
+use super::search::EngineArgs;
 
 /// Flags of `musearch serve`; they override the `[server]` table of the configuration file.
 #[derive(Debug, clap::Args)]

@@ -173,13 +173,8 @@ impl StoredTagger {
         frames: i64,
         batch_size: usize,
     ) -> Result<PatchOutputs, NetError> {
-        match self {
-            StoredTagger::Pretrained(t) => t.run_patches(patches, frames, batch_size),
-            StoredTagger::Trained { .. } => {
-                super::run_patches_through(self.name(), patches, frames, batch_size, |x| {
-                    self.forward(x)
-                })
-            }
-        }
+        super::run_patches_through(self.name(), patches, frames, batch_size, |x| {
+            self.forward(x)
+        })
     }
 }
