@@ -1,7 +1,7 @@
 //! End-to-end: train a tiny network for one epoch on a rendered synthetic data set, export it
 //! into a fresh model store, then tag a clip with it through `musearch tag --model NAME` and
-//! score it with `musearch eval --model NAME`, for an FCN on log-mel input and a short-chunk
-//! ResNet on MFCCs.
+//! score it with `musearch eval --model NAME`, for an FCN on log-mel input, a short-chunk
+//! ResNet on MFCCs and musicnn trained from scratch on log-mel input.
 //!
 //! Needs fluidsynth and the General-MIDI soundfont (scripts/install-system-deps.sh); without
 //! them the test says so and stops.
@@ -72,6 +72,7 @@ fn a_trained_model_is_exported_and_tags_through_the_cli() {
     for (name, model, input) in [
         ("tiny_fcn4", "fcn4", "mel"),
         ("tiny_shortres", "shortres", "mfcc"),
+        ("tiny_musicnn", "musicnn", "mel"),
     ] {
         let run = dir.path().join(format!("run-{name}")).display().to_string();
         let out = musearch(

@@ -1,4 +1,5 @@
-//! Training an FCN: a few steps lower the loss; a checkpoint resumes exactly.
+//! Training: a few steps lower the loss of every architecture; a checkpoint resumes exactly;
+//! an exported run scores as the trainer did.
 #![cfg(feature = "torch")]
 
 use musearch_models::train::{EpochRecord, LrSchedule, TrainConfig, Trainer};
@@ -24,18 +25,26 @@ fn batch(seed: i64) -> (Tensor, Tensor) {
 }
 
 #[test]
-fn a_few_steps_lower_the_loss() {
+fn a_few_steps_lower_the_loss_of_every_architecture() {
+    use musearch_models::nets::trainable::{NetConfig, TRAINABLE_ARCHITECTURES};
     tch::set_num_threads(1);
-    let mut t = Trainer::new(tiny_config(), Device::Cpu).unwrap();
-    let (x, y) = batch(10);
-    let first = t.step(&x, &y);
-    let mut last = first;
-    for _ in 0..30 {
-        last = t.step(&x, &y);
+    for arch in TRAINABLE_ARCHITECTURES {
+        let mut c = tiny_config();
+        c.net = NetConfig::from_name(arch).unwrap().narrow(16);
+        c.lr = 5e-3;
+        let mut t = Trainer::new(c, Device::Cpu).unwrap();
+        let (x, y) = batch(10);
+        let first = t.step(&x, &y);
+        let mut last = first;
+        for _ in 0..30 {
+            last = t.step(&x, &y);
+        }
+        eprintln!("{arch}: loss {first:.4} -> {last:.4}");
+        // Measured (seed 3): every architecture ends below 0.6 of its first loss, the FCNs
+        // below 0.02.
+        assert!(last < 0.7 * first, "{arch}: loss {first} -> {last}");
+        assert_eq!(t.state.step, 31);
     }
-    eprintln!("loss {first:.4} -> {last:.4}");
-    assert!(last < 0.5 * first, "loss {first} -> {last}");
-    assert_eq!(t.state.step, 31);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Training throughput on a CUDA GPU: FCN-4 and the short-chunk ResNet at MagnaTagATune size, in
-# float32 and with bfloat16 autocast.
+# Training throughput on a CUDA GPU: FCN-4 and the short-chunk ResNet (the issue's two) and
+# musicnn at MagnaTagATune size, in float32 and with bfloat16 autocast.
 #
 #     scripts/bench/train_gpu.sh [MUSEARCH_BINARY]
 #
@@ -24,7 +24,8 @@
 #     Peaks (dense, no sparsity) from NVIDIA's data sheets: H100 SXM / H200 989 bf16, 495 TF32;
 #     H100 PCIe 756 / 378; A100 312 / 156. $PEAK_BF16_TFLOPS / $PEAK_TF32_TFLOPS override.
 # Settings: STEPS (default 50), BATCH_FCN4 (default 16, Choi et al.), BATCH_SHORTRES (default 16,
-# Won et al.), PRECISIONS (default "fp32 bf16"), MODELS (default "fcn4 shortres").
+# Won et al.), BATCH_MUSICNN (default 16), PRECISIONS (default "fp32 bf16"), MODELS (default
+# "fcn4 shortres musicnn").
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 bin="${1:-$repo/target/release/musearch}"
@@ -77,10 +78,11 @@ print(f"{r['architecture']:<9} {r['precision']:<5} batch {r['batch_size']:>3} x 
 PY
 }
 
-for model in ${MODELS:-fcn4 shortres}; do
+for model in ${MODELS:-fcn4 shortres musicnn}; do
   case "$model" in
     fcn4) batch="${BATCH_FCN4:-16}" ;;
     shortres) batch="${BATCH_SHORTRES:-16}" ;;
+    musicnn) batch="${BATCH_MUSICNN:-16}" ;;
     *) batch=16 ;;
   esac
   for precision in ${PRECISIONS:-fp32 bf16}; do

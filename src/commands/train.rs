@@ -19,7 +19,8 @@ pub struct Args {
     #[arg(long, value_name = "DIR", required_unless_present = "throughput")]
     pub data: Option<PathBuf>,
     /// Architecture: fcn3, fcn4 or fcn5 (Choi et al. 2016), multiscale (after Dabral et al.
-    /// 2018) or shortres (short-chunk ResNet, Won et al. 2020).
+    /// 2018), shortres (short-chunk ResNet, Won et al. 2020) or musicnn (Pons & Serra 2019,
+    /// from scratch).
     #[arg(long, default_value = "fcn4")]
     pub model: String,
     /// Network input: the log-mel bands (mel) or their MFCCs (mfcc: orthonormal DCT-II of the

@@ -42,6 +42,10 @@ use crate::tags::Vocabulary;
 /// TensorFlow's default batch-normalisation epsilon (`tf.compat.v1.layers.batch_normalization`).
 pub const TF_BATCH_NORM_EPSILON: f64 = 1e-3;
 
+/// TensorFlow's default batch-normalisation momentum: the moving statistics keep 0.99 of
+/// themselves at each training step (libtorch's momentum is the complement, 0.01).
+pub const TF_BATCH_NORM_MOMENTUM: f64 = 0.99;
+
 /// Number of mel bands the networks take.
 pub const N_MELS: i64 = 96;
 
@@ -259,14 +263,63 @@ pub struct VarSpec {
     tensor: Tensor,
 }
 
+/// How a parameter starts when a network is built for training: TensorFlow's defaults for
+/// `tf.compat.v1.layers`, which musicnn's `models.py` keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Init {
+    /// Glorot-uniform over the checkpoint shape's fans (kernels): for a kernel
+    /// `[kh, kw, in, out]` fan-in `kh·kw·in` and fan-out `kh·kw·out`, for `[in, out]` `in` and
+    /// `out`.
+    Glorot,
+    /// Zeros, trained (biases, batch norm's beta).
+    Zeros,
+    /// Ones, trained (batch norm's gamma).
+    Ones,
+    /// Zeros, updated by batch norm in training but not by the optimiser (moving mean).
+    MovingZeros,
+    /// Ones, updated by batch norm in training but not by the optimiser (moving variance).
+    MovingOnes,
+}
+
+impl Init {
+    /// Glorot-uniform's bound `√(6 / (fan_in + fan_out))` for a checkpoint shape.
+    fn glorot_bound(tf_shape: &[i64]) -> f64 {
+        let (fan_in, fan_out) = match tf_shape {
+            [inputs, outputs] => (*inputs, *outputs),
+            [kernel @ .., inputs, outputs] => {
+                let receptive: i64 = kernel.iter().product();
+                (receptive * inputs, receptive * outputs)
+            }
+            [n] => (*n, *n),
+            [] => (1, 1),
+        };
+        (6.0 / (fan_in + fan_out) as f64).sqrt()
+    }
+}
+
 /// The parameters of a network as they are created, with their checkpoint names.
+///
+/// [`VarSpecs::default`] creates every parameter as a zero, non-trainable tensor for weights
+/// loaded next (inference); [`VarSpecs::for_training`] creates them initialised and trainable.
 #[derive(Debug, Default)]
 pub struct VarSpecs {
     specs: Vec<VarSpec>,
+    training: bool,
 }
 
 impl VarSpecs {
-    /// Creates a non-trainable parameter at `path/name` and records its source variable.
+    /// Specs whose parameters start from TensorFlow's initialisation and are trained (the
+    /// moving statistics of batch norm excepted).
+    pub fn for_training() -> VarSpecs {
+        VarSpecs {
+            specs: Vec::new(),
+            training: true,
+        }
+    }
+
+    /// Creates the parameter at `path/name` and records its source variable: zero and
+    /// non-trainable for inference, started by `init` for training.
+    #[allow(clippy::too_many_arguments)]
     fn add(
         &mut self,
         path: &nn::Path,
@@ -275,8 +328,29 @@ impl VarSpecs {
         tf_name: String,
         tf_shape: &[i64],
         layout: Layout,
+        init: Init,
     ) -> Tensor {
-        let tensor = path.zeros_no_train(name, shape);
+        let tensor = if !self.training {
+            path.zeros_no_train(name, shape)
+        } else {
+            match init {
+                Init::Glorot => {
+                    let bound = Init::glorot_bound(tf_shape);
+                    path.var(
+                        name,
+                        shape,
+                        nn::Init::Uniform {
+                            lo: -bound,
+                            up: bound,
+                        },
+                    )
+                }
+                Init::Zeros => path.zeros(name, shape),
+                Init::Ones => path.ones(name, shape),
+                Init::MovingZeros => path.zeros_no_train(name, shape),
+                Init::MovingOnes => path.ones_no_train(name, shape),
+            }
+        };
         self.specs.push(VarSpec {
             tf_name,
             tf_shape: tf_shape.iter().map(|&d| d as usize).collect(),
@@ -450,22 +524,42 @@ pub struct BatchNorm {
 impl BatchNorm {
     /// Creates the parameters for `channels` channels, filled from TF layer `tf_layer`.
     fn new(path: nn::Path, tf_layer: &str, channels: i64, specs: &mut VarSpecs) -> BatchNorm {
-        let mut param = |name: &str, tf: &str| {
+        let mut param = |name: &str, init: Init| {
             specs.add(
                 &path,
                 name,
                 &[channels],
-                format!("{tf_layer}/{tf}"),
+                format!("{tf_layer}/{name}"),
                 &[channels],
                 Layout::Same,
+                init,
             )
         };
         BatchNorm {
-            gamma: param("gamma", "gamma"),
-            beta: param("beta", "beta"),
-            mean: param("moving_mean", "moving_mean"),
-            var: param("moving_variance", "moving_variance"),
+            gamma: param("gamma", Init::Ones),
+            beta: param("beta", Init::Zeros),
+            mean: param("moving_mean", Init::MovingZeros),
+            var: param("moving_variance", Init::MovingOnes),
         }
+    }
+
+    /// Normalises `x` (channels on dimension 1) with the moving statistics (`train` false, as
+    /// [`BatchNorm::forward`]) or, in training, with the batch's own statistics, updating the
+    /// moving ones with TensorFlow's momentum ([`TF_BATCH_NORM_MOMENTUM`]).
+    fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
+        if !train {
+            return self.forward(x);
+        }
+        x.batch_norm(
+            Some(&self.gamma),
+            Some(&self.beta),
+            Some(&self.mean),
+            Some(&self.var),
+            true,
+            1.0 - TF_BATCH_NORM_MOMENTUM,
+            TF_BATCH_NORM_EPSILON,
+            true,
+        )
     }
 
     /// The per-channel affine map this normalisation is: `(scale, shift)` with
@@ -510,6 +604,7 @@ impl Conv2d {
                 format!("{tf_layer}/kernel"),
                 &[kh, kw, in_channels, out_channels],
                 Layout::Conv2d,
+                Init::Glorot,
             ),
             bias: specs.add(
                 &path,
@@ -518,6 +613,7 @@ impl Conv2d {
                 format!("{tf_layer}/bias"),
                 &[out_channels],
                 Layout::Same,
+                Init::Zeros,
             ),
         }
     }
@@ -574,6 +670,7 @@ impl Dense {
                 format!("{tf_layer}/kernel"),
                 &[inputs, outputs],
                 Layout::Dense,
+                Init::Glorot,
             ),
             bias: specs.add(
                 &path,
@@ -582,6 +679,7 @@ impl Dense {
                 format!("{tf_layer}/bias"),
                 &[outputs],
                 Layout::Same,
+                Init::Zeros,
             ),
         }
     }
@@ -784,6 +882,7 @@ impl Tagger {
             Architecture::Musicnn => Net::Musicnn(musicnn::Musicnn::new(
                 vs.root(),
                 musicnn::MusicnnConfig::default(),
+                N_MELS,
                 classes,
                 &mut specs,
             )),

@@ -25,16 +25,16 @@
 
 use tch::{nn, Kind, Tensor};
 
+use super::trainable::{NetOutput, TrainableNet};
 use super::{
-    conv_fp32, tf_same_padding, weight_dims, BatchNorm, Conv2d, Dense, LayerNames, Layout,
+    conv_fp32, tf_same_padding, weight_dims, BatchNorm, Conv2d, Dense, Init, LayerNames, Layout,
     TaggerOutput, VarSpecs,
 };
 
-/// The hyper-parameters of `build_musicnn`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// The hyper-parameters of `build_musicnn` (the input's band count is given to
+/// [`Musicnn::new`]: 96 mel bands for the released models).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MusicnnConfig {
-    /// Mel bands of the input (96).
-    pub n_mels: i64,
     /// musicnn's `num_filt_frontend` (1.6): timbral blocks get `int(1.6·128)` filters, temporal
     /// blocks `int(1.6·32)`.
     pub frontend_filter_factor: f64,
@@ -48,13 +48,28 @@ impl Default for MusicnnConfig {
     /// The configuration of the released `MTT_musicnn` and `MSD_musicnn`.
     fn default() -> Self {
         MusicnnConfig {
-            n_mels: 96,
             frontend_filter_factor: 1.6,
             midend_filters: 64,
             backend_units: 200,
         }
     }
 }
+
+impl MusicnnConfig {
+    /// The same network with every layer's width divided by `divisor` (at least one filter
+    /// or unit each): small networks for tests and quick experiments.
+    pub fn narrow(self, divisor: i64) -> Self {
+        let divisor = divisor.max(1);
+        MusicnnConfig {
+            frontend_filter_factor: self.frontend_filter_factor / divisor as f64,
+            midend_filters: (self.midend_filters / divisor).max(1),
+            backend_units: (self.backend_units / divisor).max(1),
+        }
+    }
+}
+
+/// Dropout before each dense layer of the back-end in training (`rate=0.5` in `models.py`).
+const BACKEND_DROPOUT: f64 = 0.5;
 
 /// Python's `int()` of a positive float: truncation.
 fn py_int(x: f64) -> i64 {
@@ -108,6 +123,17 @@ impl FrontendBlock {
         (extreme + &self.conv.bias).relu() * scale + shift
     }
 
+    /// `(N, T, F)` → `(N, T, filters)` in training: the layers in musicnn's order over the
+    /// whole convolution output (batch norm then needs every band's value for its batch
+    /// statistics, so the reordering of [`Self::forward`] does not apply), differentiable.
+    fn forward_train(&self, x: &Tensor) -> Tensor {
+        let conv = self.conv.forward(&self.pad(x).unsqueeze(1));
+        self.bn
+            .forward_t(&conv.relu(), true)
+            .amax([3], false)
+            .transpose(1, 2)
+    }
+
     /// The input padded in time, `(N, T + before + after, F)`.
     fn pad(&self, x: &Tensor) -> Tensor {
         let (before, after) = self.time_padding;
@@ -135,10 +161,17 @@ impl FrontendBlock {
     /// columns the kernel's taps, so the product `(rows, filters)` is reduced over its bands by
     /// one `amax` while it is in the cache. Memory beyond the output is two buffers of
     /// `GEMM_ROWS` rows, whatever the batch.
+    ///
+    /// Writing into buffers is something autograd cannot follow: where the weights track
+    /// gradients (trainable weights outside `tch::no_grad`), this is
+    /// [`Self::extremes_by_convolution`].
     fn extremes_by_gemm(&self, x: &Tensor, scale: &Tensor) -> Tensor {
         let [filters, _, kh, kw] = weight_dims::<4>(&self.conv.weight);
         let sign = scale.ge(0.0).to_kind(Kind::Float) * 2.0 - 1.0;
         let weight = &self.conv.weight * sign.view([-1, 1, 1, 1]);
+        if weight.requires_grad() {
+            return self.extremes_by_convolution(x, scale);
+        }
         let padded = self.pad(x);
         // windows: (N, T, bands, a, b) with b contiguous; weights: (filters, a · b) in the same order.
         let (windows, weight) = if kw >= kh {
@@ -216,6 +249,7 @@ impl MidendLayer {
                 format!("{conv_layer}/kernel"),
                 &[k, inputs, 1, filters],
                 Layout::Conv1dFromFullWidth,
+                Init::Glorot,
             ),
             bias: specs.add(
                 &conv,
@@ -224,17 +258,19 @@ impl MidendLayer {
                 format!("{conv_layer}/bias"),
                 &[filters],
                 Layout::Same,
+                Init::Zeros,
             ),
             bn: BatchNorm::new(path / "bn", bn_layer, filters, specs),
         }
     }
 
-    /// `(N, inputs, T)` → `(N, filters, T)`, 3 frames of zero padding on each side.
-    fn forward(&self, x: &Tensor) -> Tensor {
+    /// `(N, inputs, T)` → `(N, filters, T)`, 3 frames of zero padding on each side; `train`
+    /// selects batch statistics.
+    fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
         let pad = (Self::KERNEL - 1) / 2;
         let padded = x.constant_pad_nd([pad, pad]);
         let y = conv_fp32(&padded, &self.weight, Some(&self.bias));
-        self.bn.forward(&y.relu())
+        self.bn.forward_t(&y.relu(), train)
     }
 }
 
@@ -242,6 +278,7 @@ impl MidendLayer {
 #[derive(Debug)]
 pub struct Musicnn {
     config: MusicnnConfig,
+    n_mels: i64,
     frontend_kernel: FrontendKernel,
     input_bn: BatchNorm,
     frontend: Vec<FrontendBlock>,
@@ -253,12 +290,15 @@ pub struct Musicnn {
 }
 
 impl Musicnn {
-    /// Creates the parameters under `path`, recording for each the TensorFlow variable
-    /// `build_musicnn` gives it (layers are numbered in creation order: `conv2d`, `conv2d_1` …,
-    /// `batch_normalization`, `batch_normalization_1` …, `dense`, `dense_1`).
+    /// Creates the parameters under `path` for input of `n_mels` bands (the timbral kernels
+    /// span 40 % and 70 % of them), recording for each the TensorFlow variable `build_musicnn`
+    /// gives it (layers are numbered in creation order: `conv2d`, `conv2d_1` …,
+    /// `batch_normalization`, `batch_normalization_1` …, `dense`, `dense_1`). `specs` decides
+    /// whether they are zeros to load or initialised for training ([`VarSpecs::for_training`]).
     pub fn new(
         path: nn::Path,
         config: MusicnnConfig,
+        n_mels: i64,
         classes: i64,
         specs: &mut VarSpecs,
     ) -> Musicnn {
@@ -269,7 +309,7 @@ impl Musicnn {
 
         let timbral_filters = py_int(config.frontend_filter_factor * 128.0);
         let temporal_filters = py_int(config.frontend_filter_factor * 32.0);
-        let f = config.n_mels as f64;
+        let f = n_mels as f64;
         // (block name, kernel, filters, time padding): timbral 7×⌊0.4·F⌋ and 7×⌊0.7·F⌋ with 3
         // frames each side, temporal 128×1, 64×1 and 32×1 with 'same' padding.
         let blocks = [
@@ -350,6 +390,7 @@ impl Musicnn {
         };
         Musicnn {
             config,
+            n_mels,
             frontend_kernel,
             input_bn,
             frontend,
@@ -384,7 +425,7 @@ impl Musicnn {
     /// out (a few tenths of a percent). For the released models and 187 frames: 1 398 553 584
     /// (2.80 GFLOP at two FLOP per MAC).
     pub fn macs_per_patch(&self, frames: i64) -> u64 {
-        let n_mels = self.config.n_mels;
+        let n_mels = self.n_mels;
         let mut macs = 0i64;
         for block in &self.frontend {
             let [out, inp, kh, kw] = weight_dims::<4>(&block.conv.weight);
@@ -404,21 +445,36 @@ impl Musicnn {
         macs as u64
     }
 
-    /// `(N, T, F)` log-mel patches → probabilities, logits and embedding.
+    /// `(N, T, F)` log-mel patches → probabilities, logits and embedding (inference).
     pub fn forward(&self, patches: &Tensor) -> TaggerOutput {
+        let out = TrainableNet::forward_t(self, patches, false);
+        TaggerOutput::from_logits(out.logits, out.embedding)
+    }
+}
+
+impl TrainableNet for Musicnn {
+    /// `(N, T, F)` input → logits and embedding. In training (`train`), batch norm uses the
+    /// batch's statistics and dropout (0.5) precedes both dense layers, as in `models.py`.
+    fn forward_t(&self, patches: &Tensor, train: bool) -> NetOutput {
         // Front-end: (N, T, F) → five (N, T, C_i) maps → (N, 561, T).
-        let x = self.input_bn.forward(&patches.unsqueeze(1)).squeeze_dim(1);
+        let x = self
+            .input_bn
+            .forward_t(&patches.unsqueeze(1), train)
+            .squeeze_dim(1);
         let front: Vec<Tensor> = self
             .frontend
             .iter()
-            .map(|b| b.forward(&x, self.frontend_kernel))
+            .map(|b| match train {
+                true => b.forward_train(&x),
+                false => b.forward(&x, self.frontend_kernel),
+            })
             .collect();
         let front = Tensor::cat(&front, 2).transpose(1, 2).contiguous();
 
         // Mid-end with residual connections; dense concatenation of all levels.
-        let m1 = self.midend[0].forward(&front);
-        let m2 = self.midend[1].forward(&m1) + &m1;
-        let m3 = self.midend[2].forward(&m2) + &m2;
+        let m1 = self.midend[0].forward_t(&front, train);
+        let m2 = self.midend[1].forward_t(&m1, train) + &m1;
+        let m3 = self.midend[2].forward_t(&m2, train) + &m2;
         let features = Tensor::cat(&[&front, &m1, &m2, &m3], 1);
 
         // Back-end: temporal max and mean, interleaved per feature as TF's flatten of
@@ -427,15 +483,36 @@ impl Musicnn {
         let mean = features.mean_dim(&[2i64][..], false, None);
         let n = features.size()[0];
         let pooled = Tensor::stack(&[max, mean], 2).reshape([n, -1]);
-        let pooled = self.pool_bn.forward(&pooled);
-        let embedding = self.dense_bn.forward(&self.dense.forward(&pooled).relu());
-        let logits = self.output.forward(&embedding);
-        TaggerOutput::from_logits(logits, embedding)
+        let pooled = self
+            .pool_bn
+            .forward_t(&pooled, train)
+            .dropout(BACKEND_DROPOUT, train);
+        let embedding = self
+            .dense_bn
+            .forward_t(&self.dense.forward(&pooled).relu(), train);
+        let logits = self
+            .output
+            .forward(&embedding.dropout(BACKEND_DROPOUT, train));
+        NetOutput { logits, embedding }
+    }
+
+    fn embedding_dim(&self) -> i64 {
+        Musicnn::embedding_dim(self)
+    }
+
+    fn macs_per_patch(&self, frames: i64, bands: i64) -> u64 {
+        debug_assert_eq!(
+            bands, self.n_mels,
+            "musicnn built for {} bands",
+            self.n_mels
+        );
+        Musicnn::macs_per_patch(self, frames)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::TF_BATCH_NORM_MOMENTUM;
     use super::*;
 
     #[test]
@@ -444,6 +521,7 @@ mod tests {
         let net = Musicnn::new(
             vs.root(),
             MusicnnConfig::default(),
+            96,
             50,
             &mut VarSpecs::default(),
         );
@@ -453,11 +531,61 @@ mod tests {
     }
 
     #[test]
+    fn training_uses_batch_statistics_and_reaches_every_parameter() {
+        tch::manual_seed(3);
+        let cpu = (Kind::Float, tch::Device::Cpu);
+        let vs = nn::VarStore::new(tch::Device::Cpu);
+        let config = MusicnnConfig::default().narrow(16);
+        let mut specs = VarSpecs::for_training();
+        let net = Musicnn::new(vs.root(), config, 40, 5, &mut specs);
+        // MFCC-sized input: the timbral kernels span ⌊0.4·40⌋ and ⌊0.7·40⌋ bands.
+        let kernel_widths: Vec<i64> = net.frontend[..2]
+            .iter()
+            .map(|b| b.conv.weight.size()[3])
+            .collect();
+        assert_eq!(kernel_widths, [16, 28]);
+        // Glorot-uniform kernels (TensorFlow's default): conv2d is [7, 16, 1, 12].
+        let bound = (6.0f64 / (7.0 * 16.0 * (1.0 + 12.0))).sqrt();
+        let largest = net.frontend[0].conv.weight.abs().max().double_value(&[]);
+        assert!(
+            largest <= bound && largest > 0.8 * bound,
+            "{largest} vs {bound}"
+        );
+
+        let x = Tensor::randn([4, 50, 40], cpu) * 3.0 + 2.0;
+        let out = TrainableNet::forward_t(&net, &x, true);
+        assert_eq!(out.logits.size(), [4, 5]);
+        // The moving mean moved from 0 by 1 − 0.99 of the batch mean.
+        let moved = net.input_bn.mean.double_value(&[0]);
+        let expected = (1.0 - TF_BATCH_NORM_MOMENTUM) * x.mean(Kind::Float).double_value(&[]);
+        assert!((moved - expected).abs() < 1e-5, "{moved} vs {expected}");
+
+        out.logits.sum(Kind::Float).backward();
+        let trainable = vs.trainable_variables();
+        // 5 front-end and 3 mid-end convolutions, 2 dense layers (weight and bias each), 11
+        // batch norms (gamma and beta each).
+        assert_eq!(trainable.len(), 2 * (5 + 3 + 2) + 2 * 11);
+        for v in &trainable {
+            let g = v.grad();
+            assert!(g.defined() && g.abs().sum(Kind::Float).double_value(&[]) > 0.0);
+        }
+
+        // Inference uses the moving statistics: a patch scores the same whatever its batch.
+        let alone = tch::no_grad(|| net.forward(&x.narrow(0, 0, 1)));
+        let batched = tch::no_grad(|| net.forward(&x));
+        let diff = (alone.logits - batched.logits.narrow(0, 0, 1))
+            .abs()
+            .max()
+            .double_value(&[]);
+        assert!(diff < 1e-5, "{diff}");
+    }
+
+    #[test]
     fn gemm_front_end_matches_the_convolution() {
         tch::manual_seed(7);
         let vs = nn::VarStore::new(tch::Device::Cpu);
         let mut specs = VarSpecs::default();
-        let mut net = Musicnn::new(vs.root(), MusicnnConfig::default(), 50, &mut specs);
+        let mut net = Musicnn::new(vs.root(), MusicnnConfig::default(), 96, 50, &mut specs);
         assert_eq!(net.frontend_kernel(), FrontendKernel::Gemm);
         tch::no_grad(|| {
             for spec in specs.iter() {

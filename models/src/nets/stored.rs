@@ -1,10 +1,11 @@
 //! Any tagger of the model store, built from its manifest's architecture.
 //!
 //! The store holds musicnn's imported taggers (`musicnn`, `vgg`: [`super::Tagger`]) and the
-//! networks musearch trained (`fcn3` … `shortres`: [`TrainedNet`], rebuilt from the
-//! manifest's [`crate::manifest::TrainedInfo`]). [`StoredTagger::load`] reads
-//! `<store>/<name>/manifest.json` and builds the right one; both then take the same log-mel
-//! patches and give the same [`TaggerOutput`].
+//! networks musearch trained (`fcn3` … `shortres`, and `musicnn` trained from scratch:
+//! [`TrainedNet`], rebuilt from the manifest's [`crate::manifest::TrainedInfo`]; a manifest
+//! with that section is a trained network, one without it an import). [`StoredTagger::load`]
+//! reads `<store>/<name>/manifest.json` and builds the right one; both then take the same
+//! log-mel patches and give the same [`TaggerOutput`].
 
 use std::path::{Path, PathBuf};
 
@@ -63,8 +64,14 @@ impl StoredTagger {
                 source: serde_json::Error::custom(reason),
             })
         };
-        let tagger = match manifest.architecture.as_str() {
-            "musicnn" | "vgg" => {
+        let arch = manifest.architecture.as_str();
+        let tagger = match &manifest.trained {
+            None => {
+                if !matches!(arch, "musicnn" | "vgg") {
+                    return Err(bad(format!(
+                        "architecture {arch:?} without a `trained` section"
+                    )));
+                }
                 let model = PretrainedModel::from_name(&manifest.name).ok_or_else(|| {
                     bad(format!(
                         "{:?} is not one of musicnn's pretrained models",
@@ -73,10 +80,7 @@ impl StoredTagger {
                 })?;
                 StoredTagger::Pretrained(Tagger::from_safetensors(model, &weights, device)?)
             }
-            arch => {
-                let info = manifest.trained.as_ref().ok_or_else(|| {
-                    bad(format!("architecture {arch:?} without a `trained` section"))
-                })?;
+            Some(info) => {
                 let config: NetConfig = serde_json::from_value(info.network.clone())
                     .map_err(|e| bad(format!("trained.network: {e}")))?;
                 let input: InputFeatures = serde_json::from_value(info.input.clone())

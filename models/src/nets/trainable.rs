@@ -8,13 +8,17 @@
 //!
 //! * `fcn3`, `fcn4`, `fcn5`: [`super::fcn::Fcn`] (Choi et al. 2016);
 //! * `multiscale`: [`super::multiscale::MultiScale`] (after Dabral et al. 2018);
-//! * `shortres`: [`super::shortres::ShortChunkResNet`] (Won et al. 2020).
+//! * `shortres`: [`super::shortres::ShortChunkResNet`] (Won et al. 2020);
+//! * `musicnn`: [`super::musicnn::Musicnn`] (Pons & Serra 2019), the architecture of the
+//!   pretrained taggers, here from TensorFlow's initialisation.
 
 use tch::{nn, Tensor};
 
 use super::fcn::{Fcn, FcnConfig};
 use super::multiscale::{MultiScale, MultiScaleConfig};
+use super::musicnn::{Musicnn, MusicnnConfig};
 use super::shortres::{ShortChunkResNet, ShortResConfig};
+use super::VarSpecs;
 
 /// What a trainable network computes for a batch.
 #[derive(Debug)]
@@ -48,10 +52,13 @@ pub enum NetConfig {
     MultiScale(MultiScaleConfig),
     /// The short-chunk ResNet.
     ShortRes(ShortResConfig),
+    /// musicnn.
+    Musicnn(MusicnnConfig),
 }
 
 /// The architecture names [`NetConfig::from_name`] knows.
-pub const TRAINABLE_ARCHITECTURES: [&str; 5] = ["fcn3", "fcn4", "fcn5", "multiscale", "shortres"];
+pub const TRAINABLE_ARCHITECTURES: [&str; 6] =
+    ["fcn3", "fcn4", "fcn5", "multiscale", "shortres", "musicnn"];
 
 impl NetConfig {
     /// The default configuration of an architecture name ([`TRAINABLE_ARCHITECTURES`]).
@@ -63,21 +70,23 @@ impl NetConfig {
             }
             "multiscale" => Some(NetConfig::MultiScale(MultiScaleConfig::default())),
             "shortres" => Some(NetConfig::ShortRes(ShortResConfig::default())),
+            "musicnn" => Some(NetConfig::Musicnn(MusicnnConfig::default())),
             _ => None,
         }
     }
 
-    /// The architecture's name (`fcn4`, `multiscale`, `shortres` …).
+    /// The architecture's name (`fcn4`, `multiscale`, `shortres`, `musicnn` …).
     pub fn name(&self) -> String {
         match self {
             NetConfig::Fcn(c) => format!("fcn{}", c.channels.len()),
             NetConfig::MultiScale(_) => "multiscale".into(),
             NetConfig::ShortRes(_) => "shortres".into(),
+            NetConfig::Musicnn(_) => "musicnn".into(),
         }
     }
 
-    /// Input frames per training example its paper uses: 187 (3 s) for the FCN and the
-    /// multi-scale network, 231 (3.7 s, Won et al.'s 59,049 samples) for the short-chunk ResNet.
+    /// Input frames per training example its paper uses: 187 (3 s) for the FCN, the
+    /// multi-scale network and musicnn, 231 (3.7 s, Won et al.'s 59,049 samples) for the short-chunk ResNet.
     pub fn default_frames(&self) -> usize {
         match self {
             NetConfig::ShortRes(_) => 231,
@@ -91,15 +100,25 @@ impl NetConfig {
             NetConfig::Fcn(c) => NetConfig::Fcn(c.narrow(divisor)),
             NetConfig::MultiScale(c) => NetConfig::MultiScale(c.narrow(divisor)),
             NetConfig::ShortRes(c) => NetConfig::ShortRes(c.narrow(divisor)),
+            NetConfig::Musicnn(c) => NetConfig::Musicnn(c.narrow(divisor)),
         }
     }
 
-    /// Creates the network's variables under `p` for `classes` tags.
-    pub fn build(&self, p: &nn::Path, classes: i64) -> Box<dyn TrainableNet> {
+    /// Creates the network's variables under `p` for input of `bands` bands per frame and
+    /// `classes` tags (the convolutional networks pool over any band count; musicnn sizes its
+    /// timbral kernels by it).
+    pub fn build(&self, p: &nn::Path, bands: i64, classes: i64) -> Box<dyn TrainableNet> {
         match self {
             NetConfig::Fcn(c) => Box::new(Fcn::new(p, c.clone(), classes)),
             NetConfig::MultiScale(c) => Box::new(MultiScale::new(p, c.clone(), classes)),
             NetConfig::ShortRes(c) => Box::new(ShortChunkResNet::new(p, c.clone(), classes)),
+            NetConfig::Musicnn(c) => Box::new(Musicnn::new(
+                p.clone(),
+                *c,
+                bands,
+                classes,
+                &mut VarSpecs::for_training(),
+            )),
         }
     }
 }
@@ -115,9 +134,10 @@ mod tests {
             let cfg = NetConfig::from_name(name).unwrap();
             assert_eq!(cfg.name(), name);
             let cfg = cfg.narrow(16);
-            let vs = nn::VarStore::new(Device::Cpu);
-            let net = cfg.build(&vs.root(), 7);
             for (frames, bands) in [(187, 96), (231, 96), (187, 20)] {
+                let vs = nn::VarStore::new(Device::Cpu);
+                let net = cfg.build(&vs.root(), bands, 7);
+                assert!(!vs.trainable_variables().is_empty(), "{name}");
                 let x = Tensor::randn([2, frames, bands], (Kind::Float, Device::Cpu));
                 let out = net.forward_t(&x, true);
                 assert_eq!(out.logits.size(), [2, 7], "{name} {frames}×{bands}");
@@ -128,7 +148,7 @@ mod tests {
             }
         }
         assert!(NetConfig::from_name("fcn6").is_none());
-        assert!(NetConfig::from_name("musicnn").is_none());
+        assert!(NetConfig::from_name("vgg").is_none());
     }
 
     #[test]

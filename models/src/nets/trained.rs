@@ -25,7 +25,8 @@ impl TrainedNet {
     /// seed) for `classes` tags on `device`.
     pub fn new(config: NetConfig, input: InputFeatures, classes: i64, device: Device) -> Self {
         let vs = nn::VarStore::new(device);
-        let net = config.build(&vs.root(), classes);
+        let bands = input.bands(N_MELS as usize) as i64;
+        let net = config.build(&vs.root(), bands, classes);
         TrainedNet {
             vs,
             net,

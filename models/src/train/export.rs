@@ -55,6 +55,10 @@ MagnaTagATune tags, 2018"
             "Minz Won, Andres Ferraro, Dmitry Bogdanov and Xavier Serra, \"Evaluation of \
 CNN-based automatic music tagging models\", SMC 2020"
         }
+        NetConfig::Musicnn(_) => {
+            "Jordi Pons and Xavier Serra, \"musicnn: pre-trained convolutional neural networks \
+for music audio tagging\", ISMIR 2019 late-breaking demo"
+        }
     }
 }
 
@@ -64,6 +68,7 @@ fn embedding_layer(net: &NetConfig) -> &'static str {
         NetConfig::Fcn(_) => "global max-pooling of the last convolution block",
         NetConfig::MultiScale(_) => "dense layer after the concatenated scales (ReLU)",
         NetConfig::ShortRes(_) => "first dense layer after the residual blocks (ReLU)",
+        NetConfig::Musicnn(_) => "penultimate dense layer (ReLU, batch norm)",
     }
 }
 
