@@ -19,6 +19,7 @@
 
 mod blocks;
 pub mod fcn;
+mod im2col;
 pub mod mfcc;
 pub mod multiscale;
 pub mod musicnn;

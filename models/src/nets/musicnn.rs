@@ -25,6 +25,7 @@
 
 use tch::{nn, Kind, Tensor};
 
+use super::im2col::{cpu_values, cpu_values_mut, max_over_bands, unfold_rows, WindowLayout};
 use super::trainable::{NetOutput, TrainableNet};
 use super::{
     conv_fp32, tf_same_padding, weight_dims, BatchNorm, Conv2d, Dense, Init, LayerNames, Layout,
@@ -169,47 +170,71 @@ impl FrontendBlock {
         let [filters, _, kh, kw] = weight_dims::<4>(&self.conv.weight);
         let sign = scale.ge(0.0).to_kind(Kind::Float) * 2.0 - 1.0;
         let weight = &self.conv.weight * sign.view([-1, 1, 1, 1]);
-        if weight.requires_grad() {
+        if weight.requires_grad() || x.device() != tch::Device::Cpu || x.kind() != Kind::Float {
             return self.extremes_by_convolution(x, scale);
         }
-        let padded = self.pad(x);
-        // windows: (N, T, bands, a, b) with b contiguous; weights: (filters, a · b) in the same order.
-        let (windows, weight) = if kw >= kh {
-            (
-                padded.unfold(1, kh, 1).unfold(2, kw, 1),
-                weight.reshape([filters, kh * kw]),
-            )
+        let padded = self.pad(x).contiguous();
+        let [n, padded_frames, padded_bands] = weight_dims::<3>(&padded);
+        let frames = padded_frames - kh + 1;
+        let bands = padded_bands - kw + 1;
+        // Windows: runs of `b` contiguous values along the kernel's longer side; weights
+        // `(a · b, filters)` in the same order.
+        let (src, layout, weight) = if kw >= kh {
+            let layout = WindowLayout {
+                frame: padded_bands as usize,
+                band: 1,
+                step: padded_bands as usize,
+                a: kh as usize,
+                b: kw as usize,
+            };
+            (padded, layout, weight.reshape([filters, kh * kw]))
         } else {
-            (
-                padded
-                    .transpose(1, 2)
-                    .contiguous()
-                    .unfold(1, kw, 1)
-                    .unfold(2, kh, 1)
-                    .permute([0, 2, 1, 3, 4]),
-                weight.permute([0, 1, 3, 2]).reshape([filters, kw * kh]),
-            )
+            let layout = WindowLayout {
+                frame: 1,
+                band: padded_frames as usize,
+                step: padded_frames as usize,
+                a: kw as usize,
+                b: kh as usize,
+            };
+            let transposed = padded.transpose(1, 2).contiguous();
+            let weight = weight.permute([0, 1, 3, 2]).reshape([filters, kw * kh]);
+            (transposed, layout, weight)
         };
         let weight = weight.tr();
-        let [n, frames, bands, a, b] = weight_dims::<5>(&windows);
         let chunk = (GEMM_ROWS / bands).clamp(1, frames);
         let options = (Kind::Float, x.device());
-        let rows = Tensor::empty([chunk * bands, a * b], options);
+        let rows = Tensor::empty([chunk * bands, kh * kw], options);
         let products = Tensor::empty([chunk * bands, filters], options);
         let out = Tensor::empty([n, frames, filters], options);
-        for patch in 0..n {
-            let (windows, out) = (windows.get(patch), out.get(patch));
+        let (frames, bands, filters) = (frames as usize, bands as usize, filters as usize);
+        let per_patch = src.numel() / n.max(1) as usize;
+        for patch in 0..n as usize {
             for start in (0..frames).step_by(chunk as usize) {
-                let len = chunk.min(frames - start);
-                let rows = rows.narrow(0, 0, len * bands);
-                let mut unfolded = rows.view([len, bands, a, b]);
-                unfolded.copy_(&windows.narrow(0, start, len));
-                let products = products.narrow(0, 0, len * bands);
+                let len = (chunk as usize).min(frames - start);
+                // SAFETY: `src` and `rows` are this call's own contiguous float32 CPU tensors
+                // (`x` is on the CPU, checked above), and no libtorch operation uses them
+                // while the slices live.
+                let views = unsafe { (cpu_values(&src), cpu_values_mut(&rows)) };
+                let (Some(src), Some(unfolded)) = views else {
+                    unreachable!("float32 CPU tensors made contiguous above")
+                };
+                let src = &src[patch * per_patch..(patch + 1) * per_patch];
+                unfold_rows(src, unfolded, layout, start, len, bands);
+                let rows = rows.narrow(0, 0, (len * bands) as i64);
+                let products = products.narrow(0, 0, (len * bands) as i64);
                 let _ = rows.mm_out(&products, &weight);
-                let _ = products.view([len, bands, filters]).amax_out(
-                    &out.narrow(0, start, len),
-                    [1],
-                    false,
+                // SAFETY: as above, for `products` (written by the product just returned) and
+                // `out`, also this call's own.
+                let views = unsafe { (cpu_values(&products), cpu_values_mut(&out)) };
+                let (Some(products), Some(out)) = views else {
+                    unreachable!("float32 CPU tensors made contiguous above")
+                };
+                let first = (patch * frames + start) * filters;
+                max_over_bands(
+                    products,
+                    &mut out[first..first + len * filters],
+                    bands,
+                    filters,
                 );
             }
         }

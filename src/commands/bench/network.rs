@@ -40,6 +40,10 @@ pub struct NetworkArgs {
     /// Model store (default: the user's data directory, see `musearch models`).
     #[arg(long, value_name = "DIR")]
     pub store: Option<PathBuf>,
+    /// Run only the default variant (musicnn's GEMM front-end, patches per thread), e.g. under
+    /// a profiler.
+    #[arg(long)]
+    pub default_only: bool,
 }
 
 /// One way of running the network.
@@ -146,6 +150,10 @@ pub fn network(args: NetworkArgs) -> Result<()> {
                 kernel,
                 patch_parallel,
             })
+        })
+        .filter(|v| {
+            !args.default_only
+                || (v.patch_parallel && v.kernel != Some(FrontendKernel::Convolution))
         })
         .collect();
 
