@@ -158,14 +158,14 @@ impl FrontendBlock {
     /// (`min_F c = −max_F (−c)`, exact: negation commutes with rounding). The windows are laid
     /// out so that the kernel's longer side is contiguous in memory (frequency for the timbral
     /// 7×38 and 7×67 kernels, time for the temporal 128×1, 64×1 and 32×1 ones: the input is
-    /// transposed for those), and unfolded [`GEMM_ROWS`] at a time: rows are `(frame, band)`,
-    /// columns the kernel's taps, so the product `(rows, filters)` is reduced over its bands by
-    /// one `amax` while it is in the cache. Memory beyond the output is two buffers of
-    /// `GEMM_ROWS` rows, whatever the batch.
+    /// transposed for those), and unfolded [`GEMM_ROWS`] at a time by
+    /// [`unfold_rows`]: rows are `(frame, band)`, columns the kernel's taps, so the product
+    /// `(rows, filters)` is reduced over its bands by [`max_over_bands`] while it is in the
+    /// cache. Memory beyond the output is two buffers of `GEMM_ROWS` rows, whatever the batch.
     ///
-    /// Writing into buffers is something autograd cannot follow: where the weights track
-    /// gradients (trainable weights outside `tch::no_grad`), this is
-    /// [`Self::extremes_by_convolution`].
+    /// Writing into buffers is something autograd cannot follow, and the loops read CPU
+    /// memory: where the weights track gradients (trainable weights outside `tch::no_grad`) or
+    /// the input is not float32 on the CPU, this is [`Self::extremes_by_convolution`].
     fn extremes_by_gemm(&self, x: &Tensor, scale: &Tensor) -> Tensor {
         let [filters, _, kh, kw] = weight_dims::<4>(&self.conv.weight);
         let sign = scale.ge(0.0).to_kind(Kind::Float) * 2.0 - 1.0;
