@@ -619,16 +619,24 @@ impl Conv2d {
         }
     }
 
-    /// Valid (unpadded) convolution, stride 1.
+    /// Valid (unpadded) convolution, stride 1, in full float32 ([`conv_valid`]).
     fn forward(&self, x: &Tensor) -> Tensor {
-        conv_fp32(x, &self.weight, Some(&self.bias))
+        self.forward_t(x, false)
+    }
+
+    /// [`Conv2d::forward`], or in training (`train`) with TF32 tensor cores allowed.
+    fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
+        conv_valid(x, &self.weight, Some(&self.bias), train)
     }
 }
 
-/// An unpadded, stride-1 convolution (1-D or 2-D, from the weight's rank) in full float32
-/// precision. libtorch lets cuDNN use TF32 tensor cores for convolutions by default on recent
-/// GPUs, which would cost the fidelity to TensorFlow's float32 results; this call forbids it.
-fn conv_fp32(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Tensor {
+/// An unpadded, stride-1 convolution (1-D or 2-D, from the weight's rank).
+///
+/// libtorch lets cuDNN use TF32 tensor cores for convolutions by default on recent GPUs, which
+/// would cost the fidelity to TensorFlow's float32 results: inference forbids it
+/// (`allow_tf32` false). Training allows it, as libtorch's default convolution does for the
+/// other trainable networks. On the CPU the flag changes nothing.
+fn conv_valid(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, allow_tf32: bool) -> Tensor {
     let spatial = weight.dim() - 2;
     let ones = vec![1i64; spatial];
     let zeros = vec![0i64; spatial];
@@ -644,7 +652,7 @@ fn conv_fp32(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Tensor {
         false,
         false,
         true,
-        false,
+        allow_tf32,
     )
 }
 

@@ -28,7 +28,7 @@ use tch::{nn, Kind, Tensor};
 use super::im2col::{cpu_values, cpu_values_mut, max_over_bands, unfold_rows, WindowLayout};
 use super::trainable::{NetOutput, TrainableNet};
 use super::{
-    conv_fp32, tf_same_padding, weight_dims, BatchNorm, Conv2d, Dense, Init, LayerNames, Layout,
+    conv_valid, tf_same_padding, weight_dims, BatchNorm, Conv2d, Dense, Init, LayerNames, Layout,
     TaggerOutput, VarSpecs,
 };
 
@@ -128,7 +128,7 @@ impl FrontendBlock {
     /// whole convolution output (batch norm then needs every band's value for its batch
     /// statistics, so the reordering of [`Self::forward`] does not apply), differentiable.
     fn forward_train(&self, x: &Tensor) -> Tensor {
-        let conv = self.conv.forward(&self.pad(x).unsqueeze(1));
+        let conv = self.conv.forward_t(&self.pad(x).unsqueeze(1), true);
         self.bn
             .forward_t(&conv.relu(), true)
             .amax([3], false)
@@ -145,7 +145,7 @@ impl FrontendBlock {
     /// ≥ 0 and the minimum where it is negative: `(N, T, filters)`.
     fn extremes_by_convolution(&self, x: &Tensor, scale: &Tensor) -> Tensor {
         let padded = self.pad(x).unsqueeze(1);
-        let conv = conv_fp32(&padded, &self.conv.weight, None);
+        let conv = conv_valid(&padded, &self.conv.weight, None, false);
         let (lowest, highest) = conv.aminmax(3, false);
         highest
             .where_self(&scale.view([1, -1, 1]).ge(0.0), &lowest)
@@ -294,7 +294,7 @@ impl MidendLayer {
     fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
         let pad = (Self::KERNEL - 1) / 2;
         let padded = x.constant_pad_nd([pad, pad]);
-        let y = conv_fp32(&padded, &self.weight, Some(&self.bias));
+        let y = conv_valid(&padded, &self.weight, Some(&self.bias), train);
         self.bn.forward_t(&y.relu(), train)
     }
 }
