@@ -250,3 +250,20 @@ fn exported_runs_load_from_the_store_and_score_identically() {
     assert!(export_run(&run, &store, "../escape", "x").is_err());
     assert!(StoredTagger::load(&store, "absent", Device::Cpu).is_err());
 }
+
+/// musicnn's narrowest kernel spans 40 % of the bands: too few MFCCs are refused with a clear
+/// error instead of a failing convolution.
+#[test]
+fn musicnn_on_too_few_bands_is_refused() {
+    use musearch_models::nets::mfcc::InputFeatures;
+    use musearch_models::nets::trainable::NetConfig;
+    let mut c = tiny_config();
+    c.net = NetConfig::from_name("musicnn").unwrap().narrow(32);
+    c.input = InputFeatures::Mfcc { n_mfcc: 2 };
+    let err = Trainer::new(c.clone(), Device::Cpu)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("at least 3 input bands"), "{err}");
+    c.input = InputFeatures::Mfcc { n_mfcc: 3 };
+    assert!(Trainer::new(c, Device::Cpu).is_ok());
+}

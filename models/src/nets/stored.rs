@@ -92,6 +92,9 @@ impl StoredTagger {
                     )));
                 }
                 input.validate(N_MELS as usize).map_err(bad)?;
+                config
+                    .check_bands(input.bands(N_MELS as usize))
+                    .map_err(bad)?;
                 if manifest.tags.is_empty() {
                     return Err(bad("no tags".into()));
                 }

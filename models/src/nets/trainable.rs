@@ -104,6 +104,18 @@ impl NetConfig {
         }
     }
 
+    /// Whether the architecture can take input of `bands` bands per frame: musicnn's timbral
+    /// kernels span ⌊0.4 · bands⌋ bands, so it needs at least 3; the others pool over any
+    /// count.
+    pub fn check_bands(&self, bands: usize) -> Result<(), String> {
+        match self {
+            NetConfig::Musicnn(_) if bands < 3 => Err(format!(
+                "musicnn needs at least 3 input bands (its narrowest kernel spans 40 % of them), not {bands}"
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Creates the network's variables under `p` for input of `bands` bands per frame and
     /// `classes` tags (the convolutional networks pool over any band count; musicnn sizes its
     /// timbral kernels by it).
@@ -147,6 +159,9 @@ mod tests {
                 assert!(net.macs_per_patch(frames, bands) > 0);
             }
         }
+        let musicnn = NetConfig::from_name("musicnn").unwrap();
+        assert!(musicnn.check_bands(2).is_err() && musicnn.check_bands(3).is_ok());
+        assert!(NetConfig::from_name("fcn4").unwrap().check_bands(1).is_ok());
         assert!(NetConfig::from_name("fcn6").is_none());
         assert!(NetConfig::from_name("vgg").is_none());
     }
