@@ -78,22 +78,31 @@ pub(crate) fn max_over_bands(products: &[f32], out: &mut [f32], bands: usize, fi
     }
 }
 
+/// Where a contiguous float32 tensor on the CPU keeps its values (a dangling, aligned pointer
+/// when it has none), and how many; `None` for any other tensor.
+fn cpu_buffer(t: &Tensor) -> Option<(*mut f32, usize)> {
+    if t.device() != Device::Cpu || t.kind() != Kind::Float || !t.is_contiguous() {
+        return None;
+    }
+    let len = t.numel();
+    let ptr = match len {
+        0 => std::ptr::NonNull::<f32>::dangling().as_ptr(),
+        _ => t.data_ptr() as *mut f32,
+    };
+    Some((ptr, len))
+}
+
 /// The values of a contiguous float32 tensor on the CPU, or `None` for any other tensor.
 ///
 /// # Safety
 /// Nothing may write the tensor's memory while the slice is alive (no libtorch operation with
 /// it as output, no other mutable slice of it).
 pub(crate) unsafe fn cpu_values(t: &Tensor) -> Option<&[f32]> {
-    if t.device() != Device::Cpu || t.kind() != Kind::Float || !t.is_contiguous() {
-        return None;
-    }
-    let len = t.numel();
-    if len == 0 {
-        return Some(&[]);
-    }
-    // SAFETY: a contiguous float32 CPU tensor holds `numel` floats at `data_ptr`; the caller
-    // guarantees that nothing writes them meanwhile.
-    Some(unsafe { std::slice::from_raw_parts(t.data_ptr() as *const f32, len) })
+    let (ptr, len) = cpu_buffer(t)?;
+    // SAFETY: a contiguous float32 CPU tensor holds `numel` floats at `data_ptr` (and an empty
+    // slice may start at a dangling aligned pointer); the caller guarantees that nothing writes
+    // them meanwhile.
+    Some(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
 /// The values of a contiguous float32 tensor on the CPU, writable, or `None` for any other
@@ -104,15 +113,9 @@ pub(crate) unsafe fn cpu_values(t: &Tensor) -> Option<&[f32]> {
 /// must not share storage with one in use, and no libtorch operation may use it meanwhile.
 #[allow(clippy::mut_from_ref)]
 pub(crate) unsafe fn cpu_values_mut(t: &Tensor) -> Option<&mut [f32]> {
-    if t.device() != Device::Cpu || t.kind() != Kind::Float || !t.is_contiguous() {
-        return None;
-    }
-    let len = t.numel();
-    if len == 0 {
-        return Some(&mut []);
-    }
+    let (ptr, len) = cpu_buffer(t)?;
     // SAFETY: as in `cpu_values`, with exclusive access guaranteed by the caller.
-    Some(unsafe { std::slice::from_raw_parts_mut(t.data_ptr() as *mut f32, len) })
+    Some(unsafe { std::slice::from_raw_parts_mut(ptr, len) })
 }
 
 #[cfg(test)]

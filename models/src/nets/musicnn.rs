@@ -207,24 +207,27 @@ impl FrontendBlock {
         let products = Tensor::empty([chunk * bands, filters], options);
         let out = Tensor::empty([n, frames, filters], options);
         let (frames, bands, filters) = (frames as usize, bands as usize, filters as usize);
-        let per_patch = src.numel() / n.max(1) as usize;
+        // SAFETY: `src` is this call's own contiguous float32 CPU tensor (`x` is on the CPU,
+        // checked above), and no libtorch operation writes it while the slice lives.
+        let Some(src_values) = (unsafe { cpu_values(&src) }) else {
+            unreachable!("a float32 CPU tensor made contiguous above")
+        };
+        let per_patch = src_values.len() / n.max(1) as usize;
         for patch in 0..n as usize {
+            let src = &src_values[patch * per_patch..(patch + 1) * per_patch];
             for start in (0..frames).step_by(chunk as usize) {
                 let len = (chunk as usize).min(frames - start);
-                // SAFETY: `src` and `rows` are this call's own contiguous float32 CPU tensors
-                // (`x` is on the CPU, checked above), and no libtorch operation uses them
-                // while the slices live.
-                let views = unsafe { (cpu_values(&src), cpu_values_mut(&rows)) };
-                let (Some(src), Some(unfolded)) = views else {
-                    unreachable!("float32 CPU tensors made contiguous above")
+                // SAFETY: `rows` is this call's own contiguous float32 CPU tensor, and no
+                // libtorch operation uses it while the slice lives.
+                let Some(unfolded) = (unsafe { cpu_values_mut(&rows) }) else {
+                    unreachable!("a float32 CPU tensor made above")
                 };
-                let src = &src[patch * per_patch..(patch + 1) * per_patch];
                 unfold_rows(src, unfolded, layout, start, len, bands);
                 let rows = rows.narrow(0, 0, (len * bands) as i64);
                 let products = products.narrow(0, 0, (len * bands) as i64);
                 let _ = rows.mm_out(&products, &weight);
                 // SAFETY: as above, for `products` (written by the product just returned) and
-                // `out`, also this call's own.
+                // `out`, also this call's own; `src`, read meanwhile, is a different tensor.
                 let views = unsafe { (cpu_values(&products), cpu_values_mut(&out)) };
                 let (Some(products), Some(out)) = views else {
                     unreachable!("float32 CPU tensors made contiguous above")

@@ -91,10 +91,7 @@ impl StoredTagger {
                         config.name()
                     )));
                 }
-                input.validate(N_MELS as usize).map_err(bad)?;
-                config
-                    .check_bands(input.bands(N_MELS as usize))
-                    .map_err(bad)?;
+                config.check_input(input, N_MELS as usize).map_err(bad)?;
                 if manifest.tags.is_empty() {
                     return Err(bad("no tags".into()));
                 }

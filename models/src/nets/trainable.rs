@@ -15,6 +15,7 @@
 use tch::{nn, Tensor};
 
 use super::fcn::{Fcn, FcnConfig};
+use super::mfcc::InputFeatures;
 use super::multiscale::{MultiScale, MultiScaleConfig};
 use super::musicnn::{Musicnn, MusicnnConfig};
 use super::shortres::{ShortChunkResNet, ShortResConfig};
@@ -104,10 +105,12 @@ impl NetConfig {
         }
     }
 
-    /// Whether the architecture can take input of `bands` bands per frame: musicnn's timbral
-    /// kernels span ⌊0.4 · bands⌋ bands, so it needs at least 3; the others pool over any
-    /// count.
-    pub fn check_bands(&self, bands: usize) -> Result<(), String> {
+    /// Whether the architecture can take `input` computed from `n_mels` mel bands: the
+    /// features must be valid ([`InputFeatures::validate`]), and musicnn, whose timbral kernels
+    /// span ⌊0.4 · bands⌋ bands, needs at least 3 of them; the others pool over any count.
+    pub fn check_input(&self, input: InputFeatures, n_mels: usize) -> Result<(), String> {
+        input.validate(n_mels)?;
+        let bands = input.bands(n_mels);
         match self {
             NetConfig::Musicnn(_) if bands < 3 => Err(format!(
                 "musicnn needs at least 3 input bands (its narrowest kernel spans 40 % of them), not {bands}"
@@ -160,8 +163,12 @@ mod tests {
             }
         }
         let musicnn = NetConfig::from_name("musicnn").unwrap();
-        assert!(musicnn.check_bands(2).is_err() && musicnn.check_bands(3).is_ok());
-        assert!(NetConfig::from_name("fcn4").unwrap().check_bands(1).is_ok());
+        let mfcc = |n_mfcc| InputFeatures::Mfcc { n_mfcc };
+        assert!(musicnn.check_input(mfcc(2), 96).is_err());
+        assert!(musicnn.check_input(mfcc(3), 96).is_ok());
+        let fcn4 = NetConfig::from_name("fcn4").unwrap();
+        assert!(fcn4.check_input(mfcc(1), 96).is_ok());
+        assert!(fcn4.check_input(mfcc(0), 96).is_err());
         assert!(NetConfig::from_name("fcn6").is_none());
         assert!(NetConfig::from_name("vgg").is_none());
     }

@@ -242,12 +242,8 @@ impl Trainer {
             ));
         }
         config
-            .input
-            .validate(crate::audio::N_MELS)
-            .map_err(TrainError::Invalid)?;
-        config
             .net
-            .check_bands(config.input.bands(crate::audio::N_MELS))
+            .check_input(config.input, crate::audio::N_MELS)
             .map_err(TrainError::Invalid)?;
         if config.precision == Precision::Bf16
             && !(device.is_cuda() && amp::set_cuda_autocast_bf16())
