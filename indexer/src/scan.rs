@@ -9,8 +9,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
-use crate::error::IndexError;
-use crate::record::TrackId;
+use musearch_index::TrackId;
+
+use crate::error::IndexerError;
 
 /// A regular file found by [`walk`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,10 +39,10 @@ pub enum ScanItem {
 }
 
 /// Makes `root` absolute and checks that it is a directory.
-pub fn check_root(root: &Path) -> Result<PathBuf, IndexError> {
-    let abs = std::path::absolute(root).map_err(|e| IndexError::io(root, e))?;
+pub fn check_root(root: &Path) -> Result<PathBuf, IndexerError> {
+    let abs = std::path::absolute(root).map_err(|e| IndexerError::io(root, e))?;
     if !abs.is_dir() {
-        return Err(IndexError::NotADirectory(root.to_owned()));
+        return Err(IndexerError::NotADirectory(root.to_owned()));
     }
     Ok(abs)
 }
@@ -91,12 +92,12 @@ pub fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
 }
 
 /// BLAKE3 of a file's bytes, streamed.
-pub fn hash_file(path: &Path) -> Result<blake3::Hash, IndexError> {
-    let mut file = std::fs::File::open(path).map_err(|e| IndexError::io(path, e))?;
+pub fn hash_file(path: &Path) -> Result<blake3::Hash, IndexerError> {
+    let mut file = std::fs::File::open(path).map_err(|e| IndexerError::io(path, e))?;
     let mut hasher = blake3::Hasher::new();
     let mut buf = vec![0u8; 256 << 10];
     loop {
-        let n = file.read(&mut buf).map_err(|e| IndexError::io(path, e))?;
+        let n = file.read(&mut buf).map_err(|e| IndexerError::io(path, e))?;
         if n == 0 {
             break;
         }
@@ -106,7 +107,7 @@ pub fn hash_file(path: &Path) -> Result<blake3::Hash, IndexError> {
 }
 
 /// The track id of a file: the first 16 bytes of [`hash_file`].
-pub fn content_id(path: &Path) -> Result<TrackId, IndexError> {
+pub fn content_id(path: &Path) -> Result<TrackId, IndexerError> {
     let hash = hash_file(path)?;
     let mut id = [0u8; 16];
     id.copy_from_slice(&hash.as_bytes()[..16]);

@@ -5,23 +5,7 @@
 //! With the `torch` feature, `TorchTaggers` is the real one (musicnn's pretrained models from
 //! the model store, on CPU or CUDA).
 
-use serde::{Deserialize, Serialize};
-
-use crate::record::{CompactTaggram, ModelTags};
-
-/// One configured tagger, as the index records it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ModelSpec {
-    /// The model name (`MTT_musicnn` …).
-    pub name: String,
-    /// A version that changes when the weights change (a prefix of the BLAKE3 hash of the
-    /// weights file for `TorchTaggers`).
-    pub version: String,
-    /// The tags of the output units, in order.
-    pub tags: Vec<String>,
-    /// Size of the embedding.
-    pub embedding_dim: usize,
-}
+use musearch_index::{CompactTaggram, ModelSpec, ModelTags};
 
 /// One model's output for a batch of `n` patches.
 #[derive(Debug, Clone, PartialEq)]
@@ -198,7 +182,7 @@ mod torch {
     use musearch_models::nets::{Device, Tensor};
 
     use super::{BatchOutput, ModelSpec, TrackTagger};
-    use crate::error::IndexError;
+    use crate::error::IndexerError;
 
     /// musicnn's pretrained taggers from the model store, run by libtorch.
     #[derive(Debug)]
@@ -215,12 +199,12 @@ mod torch {
             store: &Path,
             models: &[String],
             device: Device,
-        ) -> Result<TorchTaggers, IndexError> {
+        ) -> Result<TorchTaggers, IndexerError> {
             let mut taggers = Vec::new();
             let mut specs = Vec::new();
             for name in models {
                 let (tagger, manifest, weights) = StoredTagger::load(store, name, device)
-                    .map_err(|e| IndexError::Tagger(e.to_string()))?;
+                    .map_err(|e| IndexerError::Tagger(e.to_string()))?;
                 let hash = crate::scan::hash_file(&weights)?;
                 specs.push(ModelSpec {
                     name: manifest.name.clone(),

@@ -7,13 +7,13 @@ use std::time::Instant;
 
 use crossbeam_channel::Receiver;
 
-use crate::error::IndexError;
+use musearch_index::{Change, IndexError, PathEntry, TrackId, TrackRecord, TrackStore};
+
+use crate::error::IndexerError;
 use crate::index::Index;
 use crate::pipeline::{Options, Outcome, Progress};
-use crate::record::{PathEntry, TrackId, TrackRecord};
 use crate::report::Report;
 use crate::scan::FoundFile;
-use crate::store::{Change, TrackStore};
 
 /// The writer: settles each outcome in the index, committing every `commit_every` changes or
 /// `commit_interval`.
@@ -25,7 +25,7 @@ pub(crate) fn write_loop(
     found: &AtomicU64,
     scan_done: &AtomicBool,
     progress: &mut dyn FnMut(&Progress),
-) -> Result<(), IndexError> {
+) -> Result<(), IndexerError> {
     let mut since_commit = 0usize;
     let mut last_commit = Instant::now();
     for outcome in rx.iter() {
@@ -94,7 +94,7 @@ fn settle(
     store: &TrackStore,
     file: &FoundFile,
     track: Option<(TrackId, Option<TrackRecord>)>,
-) -> Result<(Change, bool), IndexError> {
+) -> Result<(Change, bool), IndexerError> {
     let mut change = Change::default();
     let id = track.as_ref().map(|(id, _)| *id);
     if let Some(PathEntry { id: Some(old), .. }) = store.path_entry(&file.path)? {
@@ -125,7 +125,8 @@ fn settle(
             return Err(IndexError::Corrupt {
                 what: "track record",
                 reason: format!("{id} vanished while {} was being indexed", file.path),
-            })
+            }
+            .into())
         }
     };
     let before = record.paths.len();
@@ -154,7 +155,7 @@ fn detach(
     id: TrackId,
     paths: &[String],
     change: &mut Change,
-) -> Result<bool, IndexError> {
+) -> Result<bool, IndexerError> {
     let Some(mut record) = store.record(&id)? else {
         return Ok(false);
     };
@@ -169,7 +170,7 @@ fn detach(
 }
 
 /// `--prune`: removes every path whose file is gone, and the tracks left without a file.
-pub(crate) fn prune(index: &mut Index, report: &mut Report) -> Result<(), IndexError> {
+pub(crate) fn prune(index: &mut Index, report: &mut Report) -> Result<(), IndexerError> {
     let mut gone: HashMap<Option<TrackId>, Vec<String>> = HashMap::new();
     for entry in index.store().paths() {
         let (path, entry) = entry?;

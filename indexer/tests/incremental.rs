@@ -4,10 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use musearch_indexer::store::Change;
-use musearch_indexer::{
-    pipeline, BatchOutput, Index, IndexError, ModelSpec, Options, Report, TrackTagger,
-};
+use musearch_index::{Change, IndexError, ModelSpec, TrackRecord};
+use musearch_indexer::{pipeline, BatchOutput, Index, Options, Report, TrackTagger};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/audio");
 
@@ -161,7 +159,7 @@ fn check_counts(index: &Index) {
     );
 }
 
-fn record_at(index_dir: &Path, path: &Path) -> musearch_indexer::TrackRecord {
+fn record_at(index_dir: &Path, path: &Path) -> TrackRecord {
     let index = Index::open(index_dir).unwrap();
     let entry = index
         .store()

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::plot::{labelled_heatmap_png, ColumnPooler, HeatmapAxes, PlotError};
+use crate::plot::{render_labelled_heatmap, write_png, ColumnPooler, HeatmapAxes, PlotError};
 
 /// How patch probabilities become one track-level score per tag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -198,9 +198,10 @@ impl Taggram {
         )
     }
 
-    /// Draws the taggram as a PNG heat map: tags on the y axis (first tag at the top), time in
-    /// seconds on the x axis, probability 0 (dark blue) to 1 (yellow) in viridis, `title` above.
-    pub fn write_png(&self, path: &Path, title: &str) -> Result<(), PlotError> {
+    /// Draws the taggram as a PNG heat map (the bytes): tags on the y axis (first tag at the
+    /// top), time in seconds on the x axis, probability 0 (dark blue) to 1 (yellow) in viridis,
+    /// `title` above.
+    pub fn png(&self, title: &str) -> Result<Vec<u8>, PlotError> {
         let (cols, secs_per_col) = self.picture_columns();
         let axes = HeatmapAxes {
             title: title.to_string(),
@@ -208,13 +209,17 @@ impl Taggram {
             secs_per_col,
             value_range: Some((0.0, 1.0)),
         };
-        labelled_heatmap_png(
-            path,
+        render_labelled_heatmap(
             &cols,
             Self::picture_px_per_col(cols.len()),
             PICTURE_ROW_PX,
             &axes,
         )
+    }
+
+    /// [`Taggram::png`] written to the file `path`.
+    pub fn write_png(&self, path: &Path, title: &str) -> Result<(), PlotError> {
+        write_png(path, &self.png(title)?)
     }
 }
 

@@ -39,7 +39,7 @@ fi
 MUSEARCH_ENV_QUIET=1 source scripts/env.sh
 echo "web_load: building release binaries" >&2
 cargo build --release --quiet --bin musearch
-cargo build --release --quiet -p musearch-web --bin musearch-synth-index
+cargo build --release --quiet -p musearch-indexer --no-default-features --bin musearch-synth-index
 
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/musearch"
 index="$cache/synth-index-$tracks"

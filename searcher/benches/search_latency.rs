@@ -21,7 +21,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use musearch_indexer::{Index, Metadata, ModelSpec, TrackId};
+use musearch_index::{IndexSnapshot, Metadata, ModelSpec, TrackId};
 use musearch_models::tags::{MSD_TAGS, MTT_TAGS};
 use musearch_searcher::ann::HnswParams;
 use musearch_searcher::calibration::logit;
@@ -94,7 +94,7 @@ type Sampler = Box<dyn FnMut(&mut StdRng) -> Vec<Vec<f32>>>;
 
 /// Real tracks' probabilities with logit noise.
 fn real_sampler(dir: &Path, models: &[ModelSpec]) -> Sampler {
-    let index = Index::open(dir).expect("opening --index");
+    let index = IndexSnapshot::open(dir).expect("opening --index");
     let mut rows: Vec<Vec<Vec<f32>>> = Vec::new();
     for r in index.visible_records() {
         let r = r.expect("reading a record");

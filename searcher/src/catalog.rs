@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use musearch_indexer::{CompactTaggram, Metadata, ModelSpec, TrackId, TrackRecord};
+use musearch_index::{CompactTaggram, Metadata, ModelSpec, TrackId, TrackRecord};
 
 /// One (model, tag) output: the unit the calibration and the ranking work on.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,11 +1,13 @@
 //! The search engine: a snapshot of the index in memory, ranked by calibrated tags and text.
 //!
-//! [`Engine::open`] reads the visible tracks of an index ([`musearch_indexer::Index`]) into a
-//! [`Catalog`], calibrates every (model, tag) column across it ([`Calibration`]), builds the
-//! [`TrackIndex`] (calibrated values column by column, an HNSW graph for large catalogs) and
-//! the [`SimilarIndex`] (audio embeddings), and keeps the tantivy text index open for BM25.
-//! The sled store is closed again once read, so an indexer can keep writing; the engine serves
-//! the snapshot it read.
+//! [`Engine::open`] reads the visible tracks of an index through its read-only snapshot
+//! ([`musearch_index::IndexSnapshot`]: never the writer, never a repair) into a [`Catalog`],
+//! calibrates every (model, tag) column across it ([`Calibration`]), builds the [`TrackIndex`]
+//! (calibrated values column by column, an HNSW graph for large catalogs) and the
+//! [`SimilarIndex`] (audio embeddings), and keeps the tantivy text index of the same state open
+//! for BM25. The sled store is closed again once read, so an indexer can run again; the engine
+//! serves the snapshot it read. While an indexer is writing the index, opening fails with a
+//! clear error ([`musearch_index::IndexError::Busy`]).
 //!
 //! A search: query text → weights over every tag ([`TagSpace::weigh`]) → a [`QueryPlan`] of a
 //! few strong tags (negated ones with negative weights) → tag scores `Σ weight·calibrated` →
@@ -17,7 +19,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use musearch_indexer::{Index, TextIndex, TrackId};
+use musearch_index::{IndexSnapshot, TextReader, TrackId};
 
 use crate::calibration::Calibration;
 use crate::catalog::Catalog;
@@ -77,7 +79,7 @@ pub struct Engine {
     calibration: Calibration,
     tracks: TrackIndex,
     similar: SimilarIndex,
-    text: Option<TextIndex>,
+    text: Option<TextReader>,
     spaces: Vec<TagSpace>,
     by_id: HashMap<TrackId, usize>,
     options: EngineOptions,
@@ -138,13 +140,14 @@ impl Engine {
         let started = std::time::Instant::now();
         let spaces = open_tag_spaces(options)?;
         let vectors_secs = started.elapsed().as_secs_f64();
-        let catalog = {
-            let index = Index::open(index_dir)?;
-            let records = index.visible_records().collect::<Result<Vec<_>, _>>()?;
-            Catalog::from_records(index.models(), records)
-            // The sled store closes here: an indexer may open it again.
-        };
-        let text = TextIndex::open(&index_dir.join("text"))?;
+        let snapshot = IndexSnapshot::open(index_dir)?;
+        let records = snapshot
+            .visible_records()
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let catalog = Catalog::from_records(snapshot.models(), records);
+        // The sled store closes here (an indexer may open it again); the text index stays at
+        // the state the records were read at.
+        let text = snapshot.into_text();
         let catalog_secs = started.elapsed().as_secs_f64() - vectors_secs;
         let tracks = catalog.len();
         let mut engine = Engine::from_catalog(catalog, spaces, Some(text), options)?;
@@ -165,7 +168,7 @@ impl Engine {
     pub fn from_catalog(
         catalog: Catalog,
         spaces: Vec<TagSpace>,
-        text: Option<TextIndex>,
+        text: Option<TextReader>,
         options: &EngineOptions,
     ) -> Result<Engine> {
         if spaces.is_empty() {

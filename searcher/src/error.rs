@@ -72,7 +72,7 @@ pub enum Error {
     TrackNotFound(String),
     /// The index could not be read.
     #[error(transparent)]
-    Index(#[from] musearch_indexer::IndexError),
+    Index(#[from] musearch_index::IndexError),
     /// A t-SNE map could not be computed.
     #[error(transparent)]
     Map(#[from] crate::map::MapError),

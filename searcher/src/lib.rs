@@ -42,3 +42,8 @@ pub mod track_index;
 pub mod vectors;
 
 pub use error::{Error, Result};
+
+/// Taggram pictures (feature `plot`): the models' taggram type and PNG drawing, for the web
+/// server, which depends on this crate only.
+#[cfg(feature = "plot")]
+pub use musearch_models::{plot, taggram};

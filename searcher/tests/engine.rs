@@ -8,8 +8,8 @@ mod common;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use musearch_indexer::store::Change;
-use musearch_indexer::{Index, Metadata, ModelSpec, ModelTags, TrackId, TrackRecord};
+use musearch_index::{Change, Metadata, ModelSpec, ModelTags, TrackId, TrackRecord};
+use musearch_indexer::Index;
 use musearch_models::tags::{MSD_TAGS, MTT_TAGS};
 use musearch_searcher::catalog::Catalog;
 use musearch_searcher::engine::{open_tag_spaces, Engine, EngineOptions};

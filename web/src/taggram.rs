@@ -1,7 +1,8 @@
-//! The taggram picture of a track: the stored (compact) taggram of its first model, drawn by
-//! `musearch_models`' taggram heat map (the same picture as `musearch tag --taggram`).
+//! The taggram picture of a track: the stored (compact) taggram of its first model, drawn in
+//! memory by the models' taggram heat map (the same picture as `musearch tag --taggram`),
+//! through the searcher's `plot` feature.
 
-use musearch_models::taggram::Taggram;
+use musearch_searcher::taggram::Taggram;
 use musearch_searcher::response::{TaggramData, TrackDetail};
 
 use crate::error::ApiError;
@@ -22,17 +23,8 @@ pub fn render(detail: &TrackDetail) -> Result<Vec<u8>, ApiError> {
         ApiError::internal()
     })?;
     let title = format!("{} — {}", detail.track.title, data.model);
-    let dir = tempfile::tempdir().map_err(|err| {
-        tracing::error!(%err, "no temporary directory for a taggram picture");
-        ApiError::internal()
-    })?;
-    let path = dir.path().join("taggram.png");
-    taggram.write_png(&path, &title).map_err(|err| {
+    taggram.png(&title).map_err(|err| {
         tracing::error!(id = %detail.track.id, %err, "drawing a taggram failed");
-        ApiError::internal()
-    })?;
-    std::fs::read(&path).map_err(|err| {
-        tracing::error!(%err, "reading a drawn taggram failed");
         ApiError::internal()
     })
 }

@@ -1,10 +1,13 @@
 //! The text index: tantivy under `<index>/text/`, one document per visible track.
+//! [`TextReader`] searches a committed state of it (what a search needs); [`TextIndex`], the
+//! indexer's handle, adds the writer (tantivy's writer lock is taken on the first change).
 //!
 //! Fields: `id` (the track id in hex, untokenised and stored: the only stored field; everything
 //! else is read from the track store), and the tokenised text fields `title`, `artist`, `album`,
 //! `genre`, `path` and `tags` (the top tags of each tagger, see [`TOP_TAGS`]).
 
 use std::collections::HashSet;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
 use tantivy::collector::TopDocs;
@@ -14,8 +17,7 @@ use tantivy::schema::{Field, IndexRecordOption, Schema, Value, STORED, STRING, T
 use tantivy::{DocAddress, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::error::IndexError;
-use crate::record::{TrackId, TrackRecord};
-use crate::tagger::ModelSpec;
+use crate::record::{ModelSpec, TrackId, TrackRecord};
 
 /// How many of each tagger's most probable tags a track's `tags` field holds.
 pub const TOP_TAGS: usize = 5;
@@ -54,24 +56,100 @@ fn schema() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
-/// The tantivy index of track text. Writes go through the indexer (one writer per index: tantivy
-/// holds a lock file that a killed process releases).
-pub struct TextIndex {
+/// Read access to the text index at the commit it was opened at (or last reloaded at): a
+/// consistent snapshot however an indexer commits meanwhile. It has no method that writes and
+/// never takes tantivy's writer lock; [`TextIndex`] dereferences to it.
+pub struct TextReader {
     dir: PathBuf,
     index: tantivy::Index,
     fields: Fields,
     reader: IndexReader,
+}
+
+impl std::fmt::Debug for TextReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TextReader").field("dir", &self.dir).finish()
+    }
+}
+
+/// The indexer's handle on the text index: a [`TextReader`] plus tantivy's writer (one per
+/// index: tantivy holds a lock file that a killed process releases).
+pub struct TextIndex {
+    text: TextReader,
     writer: Option<IndexWriter>,
 }
 
 impl std::fmt::Debug for TextIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TextIndex").field("dir", &self.dir).finish()
+        f.debug_struct("TextIndex").field("dir", &self.text.dir).finish()
+    }
+}
+
+impl Deref for TextIndex {
+    type Target = TextReader;
+
+    fn deref(&self) -> &TextReader {
+        &self.text
+    }
+}
+
+impl TextReader {
+    /// Opens the existing text index in `dir` without creating or changing anything:
+    /// [`IndexError::NotFound`] when there is none, [`IndexError::SchemaMismatch`] when its
+    /// fields are not this build's.
+    pub fn open_existing(dir: &Path) -> Result<TextReader, IndexError> {
+        if !dir.join("meta.json").is_file() {
+            return Err(IndexError::NotFound(dir.to_owned()));
+        }
+        let err = |source| IndexError::Text {
+            path: dir.to_owned(),
+            source,
+        };
+        let directory = MmapDirectory::open(dir).map_err(|e| err(e.into()))?;
+        let index = tantivy::Index::open(directory).map_err(err)?;
+        let (schema, fields) = schema();
+        if index.schema() != schema {
+            return Err(IndexError::Corrupt {
+                what: "text index schema",
+                reason: format!("{} has other fields than this build's", dir.display()),
+            });
+        }
+        TextReader::new(dir, index, fields)
+    }
+
+    fn new(dir: &Path, index: tantivy::Index, fields: Fields) -> Result<TextReader, IndexError> {
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .doc_store_cache_num_blocks(DOC_STORE_CACHE_BLOCKS)
+            .try_into()
+            .map_err(|source| IndexError::Text {
+                path: dir.to_owned(),
+                source,
+            })?;
+        Ok(TextReader {
+            dir: dir.to_owned(),
+            index,
+            fields,
+            reader,
+        })
+    }
+
+    /// The text index's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn err(&self, source: tantivy::TantivyError) -> IndexError {
+        IndexError::Text {
+            path: self.dir.clone(),
+            source,
+        }
     }
 }
 
 impl TextIndex {
-    /// Opens (or creates) the text index in `dir`.
+    /// Opens (or creates) the text index in `dir` for writing.
     pub fn open(dir: &Path) -> Result<TextIndex, IndexError> {
         std::fs::create_dir_all(dir).map_err(|e| IndexError::io(dir, e))?;
         let err = |source| IndexError::Text {
@@ -81,31 +159,16 @@ impl TextIndex {
         let (schema, fields) = schema();
         let directory = MmapDirectory::open(dir).map_err(|e| err(e.into()))?;
         let index = tantivy::Index::open_or_create(directory, schema).map_err(err)?;
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .doc_store_cache_num_blocks(DOC_STORE_CACHE_BLOCKS)
-            .try_into()
-            .map_err(err)?;
         Ok(TextIndex {
-            dir: dir.to_owned(),
-            index,
-            fields,
-            reader,
+            text: TextReader::new(dir, index, fields)?,
             writer: None,
         })
-    }
-
-    fn err(&self, source: tantivy::TantivyError) -> IndexError {
-        IndexError::Text {
-            path: self.dir.clone(),
-            source,
-        }
     }
 
     fn writer(&mut self) -> Result<&mut IndexWriter, IndexError> {
         if self.writer.is_none() {
             let writer = self
+                .text
                 .index
                 .writer_with_num_threads(1, WRITER_MEMORY)
                 .map_err(|e| self.err(e))?;
@@ -117,7 +180,7 @@ impl TextIndex {
     /// Replaces the document of `record` (uncommitted until [`TextIndex::commit`]). `models`
     /// names the tags of each tagger.
     pub fn upsert(&mut self, record: &TrackRecord, models: &[ModelSpec]) -> Result<(), IndexError> {
-        let f = self.fields;
+        let f = self.text.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, record.id.to_hex());
         let m = &record.metadata;
@@ -140,13 +203,13 @@ impl TextIndex {
         let id_term = Term::from_field_text(f.id, &record.id.to_hex());
         let writer = self.writer()?;
         writer.delete_term(id_term);
-        writer.add_document(doc).map_err(|e| self.err(e))?;
+        writer.add_document(doc).map_err(|e| self.text.err(e))?;
         Ok(())
     }
 
     /// Deletes the document of `id` (uncommitted until [`TextIndex::commit`]).
     pub fn delete(&mut self, id: &TrackId) -> Result<(), IndexError> {
-        let term = Term::from_field_text(self.fields.id, &id.to_hex());
+        let term = Term::from_field_text(self.text.fields.id, &id.to_hex());
         self.writer()?.delete_term(term);
         Ok(())
     }
@@ -156,12 +219,15 @@ impl TextIndex {
     pub fn commit(&mut self) -> Result<(), IndexError> {
         if let Some(writer) = self.writer.as_mut() {
             writer.commit().map_err(|source| IndexError::Text {
-                path: self.dir.clone(),
+                path: self.text.dir.clone(),
                 source,
             })?;
         }
-        self.reader.reload().map_err(|e| self.err(e))
+        self.text.reader.reload().map_err(|e| self.text.err(e))
     }
+}
+
+impl TextReader {
 
     /// Number of documents (committed, not deleted).
     pub fn num_docs(&self) -> u64 {
@@ -206,9 +272,7 @@ impl TextIndex {
             .map(|(id, _)| id)
             .collect())
     }
-}
 
-impl TextIndex {
     /// BM25 over the metadata fields (title, artist, album, genre): the best `limit` documents
     /// matching any of `words` (each tokenised as the fields are: lower case, split on
     /// punctuation), best first, with their scores. No words, or words without tokens, match

@@ -1,4 +1,5 @@
-//! The track store: a sled database under `<index>/store/`.
+//! The track store: a sled database under `<index>/store/`. [`StoreReader`] reads it (what a
+//! search needs); [`TrackStore`], the writer's handle, adds the atomic changes the indexer makes.
 //!
 //! | tree | key | value |
 //! | --- | --- | --- |
@@ -14,6 +15,7 @@
 //! [`TrackStore::path_count`] and the index's statistics read one key instead of walking the
 //! trees.
 
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
@@ -21,8 +23,7 @@ use sled::Transactional;
 
 use crate::counts::{Counts, Sign};
 use crate::error::IndexError;
-use crate::record::{decode, encode, PathEntry, TrackId, TrackRecord, SCHEMA_VERSION};
-use crate::tagger::ModelSpec;
+use crate::record::{decode, encode, ModelSpec, PathEntry, TrackId, TrackRecord, SCHEMA_VERSION};
 
 const SCHEMA_KEY: &[u8] = b"schema_version";
 const MODELS_KEY: &[u8] = b"models";
@@ -104,10 +105,11 @@ impl Change {
     }
 }
 
-/// The sled side of the index. Cheap to clone; clones share the database (reads from worker
-/// threads, writes from the indexer's single writer).
+/// Read access to the track store: records, path entries, pending updates, counts, taggers.
+/// It has no method that writes; [`TrackStore`] (the indexer's handle) dereferences to it.
+/// Cheap to clone; clones share the database.
 #[derive(Debug, Clone)]
-pub struct TrackStore {
+pub struct StoreReader {
     dir: PathBuf,
     db: sled::Db,
     tracks: sled::Tree,
@@ -116,63 +118,85 @@ pub struct TrackStore {
     meta: sled::Tree,
 }
 
-impl TrackStore {
-    /// Opens (or creates) the store in `dir`. Fails with [`IndexError::SchemaMismatch`] when it
-    /// was written with another schema.
-    pub fn open(dir: &Path) -> Result<TrackStore, IndexError> {
+/// The indexer's handle on the track store: everything [`StoreReader`] reads, plus the atomic
+/// changes ([`TrackStore::apply`], [`TrackStore::complete`]). Cheap to clone; clones share the
+/// database (reads from worker threads, writes from the indexer's single writer).
+#[derive(Debug, Clone)]
+pub struct TrackStore {
+    store: StoreReader,
+}
+
+impl Deref for TrackStore {
+    type Target = StoreReader;
+
+    fn deref(&self) -> &StoreReader {
+        &self.store
+    }
+}
+
+/// The trees of the store, by name.
+const TREES: [&str; 4] = ["tracks", "paths", "pending", "meta"];
+
+impl StoreReader {
+    /// Opens an existing store without creating or changing anything in it: no directory, no
+    /// tree, no counts are written. Fails with [`IndexError::NotFound`] when `dir` holds no
+    /// store, [`IndexError::Busy`] when another process has it open (an indexer writing it),
+    /// [`IndexError::SchemaMismatch`] when it was written with another schema.
+    pub fn open_existing(dir: &Path) -> Result<StoreReader, IndexError> {
+        if !dir.join("db").is_file() {
+            return Err(IndexError::NotFound(dir.to_owned()));
+        }
+        let db = open_db(dir)?;
+        let names = db.tree_names();
+        if let Some(missing) = TREES.iter().find(|t| !names.iter().any(|n| n == t.as_bytes())) {
+            return Err(IndexError::Corrupt {
+                what: "track store",
+                reason: format!("no `{missing}` tree"),
+            });
+        }
+        let store = StoreReader::with_trees(dir, db)?;
+        store.check_schema()?;
+        Ok(store)
+    }
+
+    /// Opens the four trees (sled creates a missing one).
+    fn with_trees(dir: &Path, db: sled::Db) -> Result<StoreReader, IndexError> {
         let err = |source| IndexError::Store {
             path: dir.to_owned(),
             source,
         };
-        let db = open_db(dir).map_err(err)?;
-        let store = TrackStore {
+        Ok(StoreReader {
             dir: dir.to_owned(),
-            tracks: db.open_tree("tracks").map_err(err)?,
-            paths: db.open_tree("paths").map_err(err)?,
-            pending: db.open_tree("pending").map_err(err)?,
-            meta: db.open_tree("meta").map_err(err)?,
+            tracks: db.open_tree(TREES[0]).map_err(err)?,
+            paths: db.open_tree(TREES[1]).map_err(err)?,
+            pending: db.open_tree(TREES[2]).map_err(err)?,
+            meta: db.open_tree(TREES[3]).map_err(err)?,
             db,
+        })
+    }
+
+    /// The schema version on disk: `Ok(true)` when it is this build's, `Ok(false)` when none is
+    /// recorded and the store is empty (new), [`IndexError::SchemaMismatch`] otherwise.
+    fn check_schema(&self) -> Result<bool, IndexError> {
+        let mismatch = |found| IndexError::SchemaMismatch {
+            path: self.dir.clone(),
+            found,
+            expected: SCHEMA_VERSION,
         };
-        match store.meta.get(SCHEMA_KEY).map_err(err)? {
+        match self.meta.get(SCHEMA_KEY).map_err(|e| self.err(e))? {
             Some(v) => {
                 let found = <[u8; 4]>::try_from(v.as_ref())
                     .map(u32::from_le_bytes)
                     .unwrap_or(0);
-                if found != SCHEMA_VERSION {
-                    return Err(IndexError::SchemaMismatch {
-                        path: dir.to_owned(),
-                        found,
-                        expected: SCHEMA_VERSION,
-                    });
+                if found == SCHEMA_VERSION {
+                    Ok(true)
+                } else {
+                    Err(mismatch(found))
                 }
             }
-            None if !store.tracks.is_empty() || !store.paths.is_empty() => {
-                return Err(IndexError::SchemaMismatch {
-                    path: dir.to_owned(),
-                    found: 0,
-                    expected: SCHEMA_VERSION,
-                });
-            }
-            None => {
-                let mut batch = sled::Batch::default();
-                batch.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_le_bytes());
-                batch.insert(COUNTS_KEY, &Counts::default().encode()[..]);
-                store.meta.apply_batch(batch).map_err(err)?;
-                store.flush()?;
-            }
+            None if !self.tracks.is_empty() || !self.paths.is_empty() => Err(mismatch(0)),
+            None => Ok(false),
         }
-        if store.meta.get(COUNTS_KEY).map_err(err)?.is_none() {
-            // Written before the counts existed: count once. Nothing else writes while the
-            // store is open here (sled's lock keeps other processes out).
-            tracing::info!("counting the records of {} once", dir.display());
-            let counts = store.recount()?;
-            store
-                .meta
-                .insert(COUNTS_KEY, &counts.encode()[..])
-                .map_err(err)?;
-            store.flush()?;
-        }
-        Ok(store)
     }
 
     fn err(&self, source: sled::Error) -> IndexError {
@@ -262,11 +286,12 @@ impl TrackStore {
         Ok(self.counts()?.paths as usize)
     }
 
-    /// The running totals (one read of `meta`).
+    /// The running totals (one read of `meta`; a store written before the totals were kept,
+    /// which the indexer has not opened since, is counted).
     pub fn counts(&self) -> Result<Counts, IndexError> {
         match self.meta.get(COUNTS_KEY).map_err(|e| self.err(e))? {
             Some(bytes) => Counts::decode(&bytes),
-            None => Ok(Counts::default()),
+            None => self.recount(),
         }
     }
 
@@ -293,6 +318,43 @@ impl TrackStore {
             }),
             None => Ok(Vec::new()),
         }
+    }
+
+    /// Bytes the database occupies on disk.
+    pub fn size_on_disk(&self) -> Result<u64, IndexError> {
+        self.db.size_on_disk().map_err(|e| self.err(e))
+    }
+}
+
+impl TrackStore {
+    /// Opens (or creates) the store in `dir` for writing: it holds the store (sled's lock) until
+    /// dropped. Fails with [`IndexError::SchemaMismatch`] when it was written with another
+    /// schema, [`IndexError::Busy`] when another process has it open.
+    pub fn open(dir: &Path) -> Result<TrackStore, IndexError> {
+        let db = open_db(dir)?;
+        let store = TrackStore {
+            store: StoreReader::with_trees(dir, db)?,
+        };
+        let err = |e| store.err(e);
+        if !store.check_schema()? {
+            let mut batch = sled::Batch::default();
+            batch.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_le_bytes());
+            batch.insert(COUNTS_KEY, &Counts::default().encode()[..]);
+            store.meta.apply_batch(batch).map_err(err)?;
+            store.flush()?;
+        }
+        if store.meta.get(COUNTS_KEY).map_err(err)?.is_none() {
+            // Written before the counts existed: count once. Nothing else writes while the
+            // store is open here (sled's lock keeps other processes out).
+            tracing::info!("counting the records of {} once", dir.display());
+            let counts = store.recount()?;
+            store
+                .meta
+                .insert(COUNTS_KEY, &counts.encode()[..])
+                .map_err(err)?;
+            store.flush()?;
+        }
+        Ok(store)
     }
 
     /// Records the taggers of this run.
@@ -377,16 +439,13 @@ impl TrackStore {
         Ok(())
     }
 
-    /// Bytes the database occupies on disk.
-    pub fn size_on_disk(&self) -> Result<u64, IndexError> {
-        self.db.size_on_disk().map_err(|e| self.err(e))
-    }
 }
 
 /// Opens the sled database, waiting up to two seconds for its lock: sled's background flusher
 /// holds a just-dropped database open for a moment, so reopening at once in the same process
-/// can find it still locked. A lock held longer means another process is using the index.
-fn open_db(dir: &Path) -> Result<sled::Db, sled::Error> {
+/// can find it still locked. A lock held longer means another process is using the index:
+/// [`IndexError::Busy`].
+fn open_db(dir: &Path) -> Result<sled::Db, IndexError> {
     let mut attempts = 0;
     loop {
         match sled::Config::new()
@@ -397,13 +456,16 @@ fn open_db(dir: &Path) -> Result<sled::Db, sled::Error> {
             Err(sled::Error::Io(e)) if e.to_string().contains("acquire lock") => {
                 attempts += 1;
                 if attempts >= 100 {
-                    return Err(sled::Error::Io(std::io::Error::other(format!(
-                        "{e} (is another musearch process using this index?)"
-                    ))));
+                    return Err(IndexError::Busy(dir.to_owned()));
                 }
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
-            other => return other,
+            other => {
+                return other.map_err(|source| IndexError::Store {
+                    path: dir.to_owned(),
+                    source,
+                })
+            }
         }
     }
 }

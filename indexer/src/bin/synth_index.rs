@@ -13,8 +13,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use musearch_indexer::store::Change;
-use musearch_indexer::{BatchOutput, Index, Metadata, ModelSpec, TrackId, TrackRecord, TrackTags};
+use musearch_index::{Change, IndexError, Metadata, ModelSpec, TrackId, TrackRecord};
+use musearch_indexer::{BatchOutput, Index, TrackTags};
 use musearch_models::tags::Vocabulary;
 
 /// Number of styles tracks are drawn from.
@@ -259,11 +259,7 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn write(
-    tracks: u64,
-    out: &std::path::Path,
-    seed: u64,
-) -> Result<(), musearch_indexer::IndexError> {
+fn write(tracks: u64, out: &std::path::Path, seed: u64) -> Result<(), IndexError> {
     if out.join("store").exists() {
         eprintln!(
             "{} already holds an index: records are added to it",

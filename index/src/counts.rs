@@ -2,7 +2,7 @@
 //! and `musearch info` need not walk a million records (sled's `Tree::len` is a full scan).
 //!
 //! The totals are written in the same sled transaction as the records and path entries they
-//! count ([`crate::TrackStore::apply`], [`crate::TrackStore::complete`]), so a crash leaves them
+//! count ([`crate::store::TrackStore::apply`], [`crate::store::TrackStore::complete`]), so a crash leaves them
 //! exactly as right as the trees. An index written before they existed gets them counted once,
 //! on its first open.
 
@@ -30,7 +30,7 @@ const ENCODED_LEN: usize = 40;
 
 impl Counts {
     /// The little-endian encoding stored under `meta/counts`.
-    pub(crate) fn encode(&self) -> [u8; ENCODED_LEN] {
+    pub fn encode(&self) -> [u8; ENCODED_LEN] {
         let mut out = [0u8; ENCODED_LEN];
         let fields = [
             self.tracks,
@@ -46,7 +46,7 @@ impl Counts {
     }
 
     /// Decodes [`Counts::encode`]'s bytes.
-    pub(crate) fn decode(bytes: &[u8]) -> Result<Counts, IndexError> {
+    pub fn decode(bytes: &[u8]) -> Result<Counts, IndexError> {
         if bytes.len() != ENCODED_LEN {
             return Err(IndexError::Corrupt {
                 what: "store counts",
@@ -68,14 +68,14 @@ impl Counts {
     }
 
     /// Counts `record` in (`sign` +1) or out (`sign` -1).
-    pub(crate) fn add_record(&mut self, record: &TrackRecord, sign: Sign) {
+    pub fn add_record(&mut self, record: &TrackRecord, sign: Sign) {
         sign.apply(&mut self.tracks, 1);
         sign.apply(&mut self.track_paths, record.paths.len() as u64);
         sign.apply(&mut self.duration_ms, duration_ms(record.duration_secs));
     }
 
     /// Counts the path entry `entry` in or out.
-    pub(crate) fn add_path(&mut self, entry: &PathEntry, sign: Sign) {
+    pub fn add_path(&mut self, entry: &PathEntry, sign: Sign) {
         sign.apply(&mut self.paths, 1);
         if entry.id.is_none() {
             sign.apply(&mut self.non_audio_paths, 1);
@@ -90,7 +90,7 @@ impl Counts {
 
 /// Whether a value is counted in or out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Sign {
+pub enum Sign {
     /// Add it.
     Add,
     /// Take it away.
@@ -107,7 +107,7 @@ impl Sign {
 }
 
 /// A duration in whole milliseconds (negative or not finite: 0).
-pub(crate) fn duration_ms(secs: f64) -> u64 {
+pub fn duration_ms(secs: f64) -> u64 {
     if secs.is_finite() && secs > 0.0 {
         (secs * 1000.0).round() as u64
     } else {

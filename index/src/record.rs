@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::IndexError;
 
 /// The schema of everything in the index. Bump it when [`TrackRecord`], [`PathEntry`] or the text
-/// index's fields change; [`crate::Index::open`] refuses an index of another version with
+/// index's fields change; the indexer's and the reader's opening refuse an index of another version with
 /// [`IndexError::SchemaMismatch`].
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -60,37 +60,6 @@ pub struct Metadata {
     pub track_number: Option<u32>,
 }
 
-impl Metadata {
-    /// Normalises the decoder's [`musearch_models::audio::TrackMetadata`].
-    pub fn from_tags(tags: &musearch_models::audio::TrackMetadata) -> Metadata {
-        Metadata {
-            title: tags.title.clone(),
-            artist: tags.artist.clone(),
-            album: tags.album.clone(),
-            genre: tags.genre.clone(),
-            year: tags.date.as_deref().and_then(parse_year),
-            track_number: tags.track_number.as_deref().and_then(leading_number),
-        }
-    }
-}
-
-/// The first run of exactly four digits in a date tag (`2019`, `2019-05-01`, `05/01/2019`).
-fn parse_year(date: &str) -> Option<u16> {
-    date.split(|c: char| !c.is_ascii_digit())
-        .find(|part| part.len() == 4)
-        .and_then(|part| part.parse().ok())
-}
-
-/// The leading number of a track-number tag (`3`, `03`, `3/12`).
-fn leading_number(text: &str) -> Option<u32> {
-    let digits: String = text
-        .trim()
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
-    digits.parse().ok()
-}
-
 /// A compact taggram: tag probabilities over time, pooled to at most [`CompactTaggram::MAX_COLUMNS`]
 /// columns and quantised to bytes (`round(p · 255)`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,12 +96,26 @@ impl CompactTaggram {
     }
 }
 
+/// One configured tagger, as the index records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelSpec {
+    /// The model name (`MTT_musicnn` …).
+    pub name: String,
+    /// A version that changes when the weights change (a prefix of the BLAKE3 hash of the
+    /// weights file for `TorchTaggers`).
+    pub version: String,
+    /// The tags of the output units, in order.
+    pub tags: Vec<String>,
+    /// Size of the embedding.
+    pub embedding_dim: usize,
+}
+
 /// What one tagger said about a track.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelTags {
     /// The model name (`MTT_musicnn` …).
     pub model: String,
-    /// The model version ([`crate::tagger::ModelSpec::version`]); a record whose version differs
+    /// The model version ([`ModelSpec::version`]); a record whose version differs
     /// from the configured model's is re-tagged.
     pub version: String,
     /// Tag probabilities averaged over the track, in the model's tag order (its manifest).
@@ -199,7 +182,7 @@ pub struct PathEntry {
 }
 
 /// Encodes a stored value: the schema byte, then postcard.
-pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     let mut out = vec![SCHEMA_VERSION as u8];
     // Serialising plain structs into a Vec cannot fail.
     out.extend(postcard::to_stdvec(value).expect("postcard encodes plain structs"));
@@ -207,7 +190,7 @@ pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
 }
 
 /// Decodes a value written by [`encode`].
-pub(crate) fn decode<T: for<'de> Deserialize<'de>>(
+pub fn decode<T: for<'de> Deserialize<'de>>(
     what: &'static str,
     bytes: &[u8],
 ) -> Result<T, IndexError> {
@@ -232,17 +215,6 @@ pub(crate) fn decode<T: for<'de> Deserialize<'de>>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn years_and_track_numbers() {
-        assert_eq!(parse_year("2019"), Some(2019));
-        assert_eq!(parse_year("2019-05-01"), Some(2019));
-        assert_eq!(parse_year("05/01/2019"), Some(2019));
-        assert_eq!(parse_year("unknown"), None);
-        assert_eq!(leading_number("3/12"), Some(3));
-        assert_eq!(leading_number(" 07"), Some(7));
-        assert_eq!(leading_number("A1"), None);
-    }
 
     #[test]
     fn ids_round_trip_as_hex() {
