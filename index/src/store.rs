@@ -148,7 +148,10 @@ impl StoreReader {
         }
         let db = open_db(dir)?;
         let names = db.tree_names();
-        if let Some(missing) = TREES.iter().find(|t| !names.iter().any(|n| n == t.as_bytes())) {
+        if let Some(missing) = TREES
+            .iter()
+            .find(|t| !names.iter().any(|n| n == t.as_bytes()))
+        {
             return Err(IndexError::Corrupt {
                 what: "track store",
                 reason: format!("no `{missing}` tree"),
@@ -438,7 +441,6 @@ impl TrackStore {
         self.db.flush().map_err(|e| self.err(e))?;
         Ok(())
     }
-
 }
 
 /// Opens the sled database, waiting up to two seconds for its lock: sled's background flusher

@@ -68,7 +68,9 @@ pub struct TextReader {
 
 impl std::fmt::Debug for TextReader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TextReader").field("dir", &self.dir).finish()
+        f.debug_struct("TextReader")
+            .field("dir", &self.dir)
+            .finish()
     }
 }
 
@@ -81,7 +83,9 @@ pub struct TextIndex {
 
 impl std::fmt::Debug for TextIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TextIndex").field("dir", &self.text.dir).finish()
+        f.debug_struct("TextIndex")
+            .field("dir", &self.text.dir)
+            .finish()
     }
 }
 
@@ -228,7 +232,6 @@ impl TextIndex {
 }
 
 impl TextReader {
-
     /// Number of documents (committed, not deleted).
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()

@@ -48,16 +48,22 @@ fn write_index(dir: &Path, committed: &[TrackRecord], interrupted: &[TrackRecord
     let store = TrackStore::open(&dir.join("store")).unwrap();
     let mut text = TextIndex::open(&dir.join("text")).unwrap();
     store.set_models(&[spec()]).unwrap();
-    store.apply(&Change::new_tracks(committed.to_vec())).unwrap();
+    store
+        .apply(&Change::new_tracks(committed.to_vec()))
+        .unwrap();
     store.flush().unwrap();
-    let done: Vec<(TrackId, PendingOp)> =
-        committed.iter().map(|r| (r.id, PendingOp::Upsert)).collect();
+    let done: Vec<(TrackId, PendingOp)> = committed
+        .iter()
+        .map(|r| (r.id, PendingOp::Upsert))
+        .collect();
     for r in committed {
         text.upsert(r, &[spec()]).unwrap();
     }
     text.commit().unwrap();
     store.complete(&done).unwrap();
-    store.apply(&Change::new_tracks(interrupted.to_vec())).unwrap();
+    store
+        .apply(&Change::new_tracks(interrupted.to_vec()))
+        .unwrap();
     store.flush().unwrap();
 }
 
@@ -83,7 +89,11 @@ fn a_missing_index_is_not_found_and_nothing_is_created() {
         Err(IndexError::NotFound(path)) => assert_eq!(path, dir),
         other => panic!("expected NotFound, got {other:?}"),
     }
-    assert!(!dir.exists(), "opening for reading created {}", dir.display());
+    assert!(
+        !dir.exists(),
+        "opening for reading created {}",
+        dir.display()
+    );
     // A store without its text index is refused too, and the text index is not created.
     write_index(&dir, &[record(1, "a")], &[]);
     std::fs::remove_dir_all(dir.join("text")).unwrap();
@@ -99,7 +109,11 @@ fn the_snapshot_sees_visible_tracks_and_repairs_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let (kept, pending) = (record(1, "harbour lights"), record(2, "zanzibar"));
-    write_index(dir, std::slice::from_ref(&kept), std::slice::from_ref(&pending));
+    write_index(
+        dir,
+        std::slice::from_ref(&kept),
+        std::slice::from_ref(&pending),
+    );
     let text_files = listing(&dir.join("text"));
 
     let snapshot = IndexSnapshot::open(dir).unwrap();

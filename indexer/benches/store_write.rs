@@ -13,8 +13,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use musearch_indexer::index::dir_size;
 use musearch_index::{Change, Metadata, ModelSpec, TrackId, TrackRecord};
+use musearch_indexer::index::dir_size;
 use musearch_indexer::{BatchOutput, Index, TrackTags};
 
 struct Lcg(u64);

@@ -65,9 +65,9 @@ mod writer;
 
 pub use error::IndexerError;
 pub use index::{Index, IndexStats, Reconciled};
+/// The index format this crate writes (records, stores, errors), for callers of the writer.
+pub use musearch_index as format;
 pub use pipeline::{Options, Progress};
 pub use progress_log::ProgressLog;
 pub use report::{Failure, Report};
 pub use tagger::{BatchOutput, TrackTagger, TrackTags};
-/// The index format this crate writes (records, stores, errors), for callers of the writer.
-pub use musearch_index as format;

@@ -333,7 +333,7 @@ fn work(
         }
         Ok(_) => {}
         Err(e) => {
-            let _ = out.send(Outcome::Fatal(e));
+            let _ = out.send(Outcome::Fatal(e.into()));
             return false;
         }
     }

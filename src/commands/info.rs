@@ -32,7 +32,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
     println!("index:          {}", stats.dir.display());
-    println!("schema version: {}", musearch_indexer::format::SCHEMA_VERSION);
+    println!(
+        "schema version: {}",
+        musearch_indexer::format::SCHEMA_VERSION
+    );
     println!(
         "tracks:         {} ({} files, {} non-audio files remembered)",
         stats.tracks, stats.files, stats.non_audio_files

@@ -2,8 +2,8 @@
 //! memory by the models' taggram heat map (the same picture as `musearch tag --taggram`),
 //! through the searcher's `plot` feature.
 
-use musearch_searcher::taggram::Taggram;
 use musearch_searcher::response::{TaggramData, TrackDetail};
+use musearch_searcher::taggram::Taggram;
 
 use crate::error::ApiError;
 

@@ -6,8 +6,8 @@ use std::path::Path;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{draw_err, register_embedded_font, render_png, write_png, Canvas, PlotError};
 use super::LABEL_FONT_PX;
+use super::{draw_err, register_embedded_font, render_png, write_png, Canvas, PlotError};
 
 /// A labelled point of a [`scatter_png`].
 #[derive(Debug, Clone, PartialEq)]
