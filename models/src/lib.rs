@@ -3,7 +3,7 @@
 //! Everything between an audio file and tag probabilities:
 //!
 //! * [`audio`]: the musicnn-compatible front-end. Decoding (symphonia, plus libopus for Opus),
-//!   down-mix to mono, resampling to 16 kHz (rubato), the log-mel spectrogram (rustfft) and
+//!   down-mix to mono, resampling to 16 kHz (libsoxr), the log-mel spectrogram (rustfft) and
 //!   3-second patches, all streaming so that a long file never sits in memory as PCM.
 //! * [`checkpoint`]: a pure-Rust reader of TensorFlow checkpoints (tensor bundles), the format
 //!   of musicnn's pretrained weights.
