@@ -141,7 +141,11 @@ fn log_mel_matches_librosa() {
             "{file} (peak {peak:.3}): log-mel |ours − librosa| over the first {} frames: max {max:.3e}, p99 {p99:.3e}, mean {mean:.3e}",
             shape[0]
         );
-        let max_bound = if peak <= 1.0 { LOG_MEL_MAX } else { f32::INFINITY };
+        let max_bound = if peak <= 1.0 {
+            LOG_MEL_MAX
+        } else {
+            f32::INFINITY
+        };
         if max > max_bound || p99 > LOG_MEL_P99 || mean > LOG_MEL_MEAN {
             failures.push(format!("{file}: max {max:e}, p99 {p99:e}, mean {mean:e}"));
         }
@@ -168,14 +172,19 @@ fn track_means_match_musicnn_on_tensorflow() {
         let file = clip["file"].as_str().unwrap();
         let (mel, _) = audio::log_mel_file(&fixtures().join("music44k").join(file)).unwrap();
         let n = mel.n_patches();
-        assert_eq!(n as u64, clip["patches"].as_u64().unwrap(), "{file}: patches");
+        assert_eq!(
+            n as u64,
+            clip["patches"].as_u64().unwrap(),
+            "{file}: patches"
+        );
         let x = Tensor::from_slice(&mel.patches()).view([n as i64, 187, N_MELS as i64]);
         for (model, tagger) in models.iter().zip(&taggers) {
-            let probs = tagger.forward(&x).unwrap().probabilities.mean_dim(
-                0,
-                false,
-                tch::Kind::Float,
-            );
+            let probs =
+                tagger
+                    .forward(&x)
+                    .unwrap()
+                    .probabilities
+                    .mean_dim(0, false, tch::Kind::Float);
             let ours = Vec::<f32>::try_from(probs.contiguous()).unwrap();
             let reference = &clip["models"][model.name()];
             let expected: Vec<f32> = reference["track_mean"]
@@ -200,7 +209,9 @@ fn track_means_match_musicnn_on_tensorflow() {
             top5.sort_unstable();
             expected_top5.sort_unstable();
             if diff > TRACK_MEAN_TOLERANCE || top5 != expected_top5 {
-                failures.push(format!("{file} {model}: max |diff| {diff}, top-5 {top5:?} vs {expected_top5:?}"));
+                failures.push(format!(
+                    "{file} {model}: max |diff| {diff}, top-5 {top5:?} vs {expected_top5:?}"
+                ));
             }
         }
     }

@@ -205,7 +205,8 @@ impl StreamingResampler {
         let mut rest = input;
         loop {
             // Room for this input's share of output, plus a margin for what libsoxr held back.
-            let room = (rest.len() as u64 * self.to as u64).div_ceil(self.from as u64) as usize + 64;
+            let room =
+                (rest.len() as u64 * self.to as u64).div_ceil(self.from as u64) as usize + 64;
             let (used, produced) = self.process(soxr, Some(rest), room, out)?;
             rest = &rest[used..];
             if rest.is_empty() && produced < room {
@@ -353,7 +354,11 @@ mod tests {
         let kept = resample_all(&tone(7_200.0), from, 16_000, 4096);
         let gone = resample_all(&tone(9_000.0), from, 16_000, 4096);
         assert!((rms(&kept[800..15_200]) - 0.5f32.sqrt()).abs() < 1e-3);
-        assert!(rms(&gone[800..15_200]) < 1e-4, "{}", rms(&gone[800..15_200]));
+        assert!(
+            rms(&gone[800..15_200]) < 1e-4,
+            "{}",
+            rms(&gone[800..15_200])
+        );
     }
 
     #[test]
@@ -377,6 +382,9 @@ mod tests {
     #[test]
     fn impossible_rates_are_an_error() {
         let err = StreamingResampler::new(0, 16_000).unwrap_err();
-        assert!(matches!(err, ResampleError::Create { from: 0, .. }), "{err}");
+        assert!(
+            matches!(err, ResampleError::Create { from: 0, .. }),
+            "{err}"
+        );
     }
 }
