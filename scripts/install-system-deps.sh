@@ -4,13 +4,14 @@
 #
 #   build-essential  torch-sys compiles its C++ glue and links -lgomp; mimalloc compiles its C source
 #   pkg-config, libopus-dev, cmake   the opus crate links the system libopus (cmake: bundled fallback)
+#   libsoxr-dev      the front-end resamples with libsoxr's HQ recipe, as librosa does (linked dynamically)
 #   python3, python3-venv, python3-pip   the venv that provides libtorch (scripts/setup-libtorch.sh)
 #   ca-certificates  HTTPS to the package registries
 #   chromium         the headless browser of the page's tests (tests/browser, driven by playwright-core)
 #   extra packages may be named as arguments (the main job adds unzip for the demo catalog)
 set -euo pipefail
 
-packages=(build-essential pkg-config libopus-dev cmake python3 python3-venv python3-pip ca-certificates chromium "$@")
+packages=(build-essential pkg-config libopus-dev libsoxr-dev cmake python3 python3-venv python3-pip ca-certificates chromium "$@")
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

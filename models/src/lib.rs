@@ -3,7 +3,7 @@
 //! Everything between an audio file and tag probabilities:
 //!
 //! * `audio` (feature `audio`): the musicnn-compatible front-end. Decoding (symphonia, plus libopus for Opus),
-//!   down-mix to mono, resampling to 16 kHz (rubato), the log-mel spectrogram (rustfft) and
+//!   down-mix to mono, resampling to 16 kHz (libsoxr), the log-mel spectrogram (rustfft) and
 //!   3-second patches, all streaming so that a long file never sits in memory as PCM.
 //! * [`checkpoint`]: a pure-Rust reader of TensorFlow checkpoints (tensor bundles), the format
 //!   of musicnn's pretrained weights.
@@ -26,7 +26,7 @@
 //! | feature | adds | heavy dependencies |
 //! | --- | --- | --- |
 //! | (none) | `tags`, `store`, `manifest`, `npy`, `metrics`, `checkpoint` | none |
-//! | `audio` | `audio`, `dataset` | symphonia, libopus, rubato, rustfft, realfft |
+//! | `audio` | `audio`, `dataset` | symphonia, libopus, libsoxr, rustfft, realfft |
 //! | `plot` | `plot`, `taggram` (pictures as PNG bytes) | plotters, image |
 //! | `torch` (implies `audio`, `plot`) | `nets`, `train`, `torch_runtime` | libtorch (tch) |
 //!

@@ -2,7 +2,7 @@
 //! decode → mono → 16 kHz → log-mel (96 bands, n_fft 512, hop 256) → 3 s patches of 187 frames.
 //!
 //! * [`decode`]: symphonia (and libopus) to mono PCM, streaming, with typed errors.
-//! * [`resample`]: streaming FFT resampling (rubato) with latency compensation.
+//! * [`resample`]: streaming resampling with libsoxr's HQ recipe, as librosa does by default.
 //! * [`mel`]: the Slaney mel filterbank and the streaming log-mel extractor (rustfft).
 //! * [`frontend`]: the pipeline put together, and 3 s patches.
 
@@ -23,4 +23,4 @@ pub use frontend::{
 };
 pub use mel::{LogMelExtractor, MelConfig, MelFilterbank};
 pub use opus::OpusDecoder;
-pub use resample::StreamingResampler;
+pub use resample::{ResampleError, StreamingResampler};
