@@ -169,9 +169,7 @@ impl MessageBody for FileBody {
             Poll::Pending => Poll::Pending,
             Poll::Ready(joined) => {
                 this.reading = None;
-                let chunk = joined
-                    .map_err(std::io::Error::other)
-                    .and_then(|read| read);
+                let chunk = joined.map_err(std::io::Error::other).and_then(|read| read);
                 Poll::Ready(Some(chunk.map(|buf| {
                     this.next += buf.len() as u64;
                     Bytes::from(buf)

@@ -181,9 +181,8 @@ mod tests {
         m.observe("/", "GET", 200, Duration::from_secs(60));
         m.observe("/", "GET", 404, Duration::from_millis(1));
         let text = m.render(7);
-        assert!(text.contains(
-            "musearch_http_requests_total{route=\"/\",method=\"GET\",status=\"200\"} 3"
-        ));
+        assert!(text
+            .contains("musearch_http_requests_total{route=\"/\",method=\"GET\",status=\"200\"} 3"));
         assert!(text.contains(
             "musearch_http_request_duration_seconds_bucket{route=\"/\",method=\"GET\",status=\"200\",le=\"0.0005\"} 1"
         ));
@@ -206,7 +205,12 @@ mod tests {
         m.observe("/api/v1/search", "GET", 200, Duration::from_millis(1));
         let before = m.render(0).lines().count();
         for i in 0..1_000 {
-            m.observe("unmatched", &format!("FOO{i}"), 405, Duration::from_millis(1));
+            m.observe(
+                "unmatched",
+                &format!("FOO{i}"),
+                405,
+                Duration::from_millis(1),
+            );
             m.observe(&format!("/junk/{i}"), "GET", 404, Duration::from_millis(1));
         }
         let text = m.render(0);

@@ -189,11 +189,12 @@ pub async fn gate(
                 config.max_body_bytes
             ),
         ))
-    } else if let Err(err) = check_utf8("path", req.path())
-        .and_then(|()| check_utf8("query string", req.query_string()))
+    } else if let Err(err) =
+        check_utf8("path", req.path()).and_then(|()| check_utf8("query string", req.query_string()))
     {
         Some(err)
-    } else if crate::auth::needs_key(req.match_info().as_str()) && !state.keys.accepts(req.headers())
+    } else if crate::auth::needs_key(req.match_info().as_str())
+        && !state.keys.accepts(req.headers())
     {
         Some(ApiError::new(
             StatusCode::UNAUTHORIZED,

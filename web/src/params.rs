@@ -201,7 +201,11 @@ mod tests {
             "%ff=x",
         ] {
             let err = check_utf8("query string", bad).unwrap_err();
-            assert_eq!((err.status.as_u16(), err.code), (400, "invalid_utf8"), "{bad}");
+            assert_eq!(
+                (err.status.as_u16(), err.code),
+                (400, "invalid_utf8"),
+                "{bad}"
+            );
         }
         for good in [
             "",

@@ -92,13 +92,20 @@ mod tests {
 
     #[test]
     fn paths_are_shown_relative_to_their_common_directory() {
-        let paths = ["/srv/music/a/x.ogg", "/srv/music/b/c/y.mp3", "/srv/music/z.flac"];
+        let paths = [
+            "/srv/music/a/x.ogg",
+            "/srv/music/b/c/y.mp3",
+            "/srv/music/z.flac",
+        ];
         let root = common_dir(paths.iter().map(Path::new));
         assert_eq!(root, PathBuf::from("/srv/music"));
         assert_eq!(relative_to(&root, Path::new(paths[1])), "b/c/y.mp3");
         assert_eq!(relative_to(&root, Path::new("/elsewhere/q.wav")), "q.wav");
         let one = common_dir(std::iter::once(Path::new("/srv/music/one.ogg")));
-        assert_eq!(relative_to(&one, Path::new("/srv/music/one.ogg")), "one.ogg");
+        assert_eq!(
+            relative_to(&one, Path::new("/srv/music/one.ogg")),
+            "one.ogg"
+        );
         assert_eq!(common_dir(std::iter::empty()), PathBuf::from("/"));
     }
 }

@@ -104,7 +104,9 @@ fn write_index(dir: &Path) -> PathBuf {
                     taggram: CompactTaggram {
                         patches_per_column: 1,
                         tags: models[0].tags.len() as u32,
-                        values: (0..4 * models[0].tags.len()).map(|v| (v % 256) as u8).collect(),
+                        values: (0..4 * models[0].tags.len())
+                            .map(|v| (v % 256) as u8)
+                            .collect(),
                     },
                     embedding,
                 }],
@@ -223,7 +225,14 @@ fn parse_reply(bytes: &[u8], head: bool) -> Reply {
         .unwrap_or_else(|| panic!("no answer head in {:?}", String::from_utf8_lossy(bytes)));
     let text = String::from_utf8_lossy(&bytes[..end]);
     let mut lines = text.split("\r\n");
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
@@ -310,11 +319,17 @@ fn tricks(target: &str) -> Vec<(&'static str, String)> {
     vec![
         ("plain", with(path.clone())),
         ("one letter encoded", with(first_letter(&path, "%"))),
-        ("one letter lower-case escape", with(first_letter(&path, "%").to_ascii_lowercase())),
+        (
+            "one letter lower-case escape",
+            with(first_letter(&path, "%").to_ascii_lowercase()),
+        ),
         ("every letter encoded", with(encode_letters(&path))),
         ("double encoding", with(first_letter(&path, "%25"))),
         ("slashes encoded", with(path.replace('/', "%2F"))),
-        ("inner slashes encoded", with(format!("/{}", path[1..].replace('/', "%2F")))),
+        (
+            "inner slashes encoded",
+            with(format!("/{}", path[1..].replace('/', "%2F"))),
+        ),
         ("leading //", with(format!("/{path}"))),
         ("doubled slashes", with(path.replace('/', "//"))),
         ("/./", with(format!("/.{path}"))),
@@ -367,7 +382,10 @@ fn no_spelling_of_a_guarded_route_passes_without_a_key() {
                     failures.push(format!("{method} {target}: public but {}", without.status));
                 }
                 if trick == "plain" && with_key.status != 200 {
-                    failures.push(format!("{method} {target}: {} with the key", with_key.status));
+                    failures.push(format!(
+                        "{method} {target}: {} with the key",
+                        with_key.status
+                    ));
                 }
                 if without.status == 401 && method == "GET" && without.code() != "unauthorized" {
                     failures.push(format!("{target}: 401 with code {}", without.code()));
@@ -413,7 +431,10 @@ fn junk_methods_add_no_metrics_series() {
     // The scrapes themselves add at most the `/metrics` series.
     let after = text.split('\n').count();
     assert!(after <= before + 20, "{before} → {after} lines");
-    assert!(text.contains("method=\"other\",status=\"405\"} 1001"), "{text}");
+    assert!(
+        text.contains("method=\"other\",status=\"405\"} 1001"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -465,7 +486,10 @@ fn ranges_follow_rfc_9110() {
     assert_eq!(several.body, file);
     assert_eq!(several.header("content-range"), None);
     // Huge numbers: a last position past u64 is "to the end", as u64::MAX is.
-    for huge in ["bytes=0-18446744073709551615", "bytes=0-99999999999999999999"] {
+    for huge in [
+        "bytes=0-18446744073709551615",
+        "bytes=0-99999999999999999999",
+    ] {
         let reply = range(huge);
         assert_eq!(reply.status, 206, "{huge}");
         assert_eq!(reply.header("content-range"), Some("bytes 0-999/1000"));
@@ -524,7 +548,10 @@ fn refusals_are_json_with_their_status_and_a_request_id() {
     assert_eq!(reply.code(), "uri_too_long");
     assert!(reply.header("x-request-id").is_some());
     let junk = server.raw("FOO", "/api/v1/health", &[]);
-    assert_eq!((junk.status, junk.code().as_str()), (405, "method_not_allowed"));
+    assert_eq!(
+        (junk.status, junk.code().as_str()),
+        (405, "method_not_allowed")
+    );
     assert!(junk.header("x-request-id").is_some());
 
     // A head past actix-http's 128 KiB parser buffer never reaches the application: actix
@@ -552,7 +579,10 @@ fn an_unlisted_cors_origin_is_told_so() {
     );
     assert_eq!(reply.status, 400);
     assert_eq!(reply.code(), "cors_origin_not_allowed");
-    let message = reply.json()["error"]["message"].as_str().unwrap().to_owned();
+    let message = reply.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(message.contains("https://elsewhere.example"), "{message}");
     assert!(message.contains("cors_origins"), "{message}");
 }
