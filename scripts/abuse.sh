@@ -35,40 +35,25 @@ while [ $# -gt 0 ]; do
 done
 
 work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-    if [ -n "$server_pid" ]; then
-        # serve-fixture.sh runs in its own process group (setsid): stop the group.
-        kill -TERM -- "-$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
+group=""
+# serve-fixture.sh runs in a process group of its own (setsid): the whole group is stopped.
+trap '[ -z "$group" ] || { kill -TERM -- "-$group" 2>/dev/null; wait "$group" 2>/dev/null; }; rm -rf "$work"' EXIT
 
 if [ -z "$url" ]; then
-    cat >"$work/musearch.toml" <<EOF
-[server]
-api_keys = ["$key"]
-cors_origins = ["https://app.example"]
-client_request_timeout_ms = 2000
-workers = 2
-EOF
-    setsid scripts/serve-fixture.sh --config "$work/musearch.toml" \
-        >"$work/server.out" 2>"$work/server.log" &
-    server_pid=$!
-    for _ in $(seq 1 1200); do
-        url="$(grep -o -m1 'http://[^ /]*' "$work/server.out" 2>/dev/null || true)"
-        [ -n "$url" ] && break
-        if ! kill -0 "$server_pid" 2>/dev/null; then
+    printf '[server]\napi_keys = ["%s"]\ncors_origins = ["https://app.example"]\nclient_request_timeout_ms = 2000\nworkers = 2\n' \
+        "$key" >"$work/musearch.toml"
+    setsid scripts/serve-fixture.sh --config "$work/musearch.toml" >"$work/server.out" 2>"$work/server.log" &
+    group=$!
+    # Building the fixture index the first time takes minutes: wait up to 10 of them.
+    deadline=$((SECONDS + 600))
+    until url="$(grep -o -m1 'http://[^ /]*' "$work/server.out" 2>/dev/null)"; do
+        if ! kill -0 "$group" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
             tail -50 "$work/server.log" >&2
-            echo "abuse: the fixture server did not start" >&2
-            echo "abuse: 0 passed, 1 failed"
+            printf 'abuse: the fixture server did not start\nabuse: 0 passed, 1 failed\n'
             exit 1
         fi
         sleep 0.5
     done
-    [ -n "$url" ] || { echo "abuse: no URL from the fixture server"; echo "abuse: 0 passed, 1 failed"; exit 1; }
 fi
 case "$url" in
     http://127.0.0.1:*) ;;

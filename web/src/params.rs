@@ -34,7 +34,7 @@ fn percent_decode(raw: &[u8]) -> Vec<u8> {
     while i < raw.len() {
         if raw[i] == b'%' && i + 2 < raw.len() {
             if let (Some(h), Some(l)) = (hex(raw[i + 1]), hex(raw[i + 2])) {
-                out.push(h << 4 | l);
+                out.push((h << 4) | l);
                 i += 3;
                 continue;
             }

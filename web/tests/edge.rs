@@ -152,30 +152,23 @@ fn start(config: &str) -> Server {
     Server { addr, dir }
 }
 
-/// An HTTP answer.
+/// An HTTP answer; header names in lower case.
 #[derive(Debug)]
 struct Reply {
     status: u16,
-    headers: Vec<(String, String)>,
+    headers: std::collections::HashMap<String, String>,
     body: Vec<u8>,
 }
 
 impl Reply {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.get(name).map(String::as_str)
     }
 
     fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!(
-                "not JSON ({e}): {} {:?}",
-                self.status,
-                String::from_utf8_lossy(&self.body)
-            )
-        })
+        let text = String::from_utf8_lossy(&self.body);
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{} is not JSON ({e}): {text:?}", self.status))
     }
 
     fn code(&self) -> String {
@@ -233,14 +226,14 @@ fn parse_reply(bytes: &[u8], head: bool) -> Reply {
         .unwrap()
         .parse()
         .unwrap();
-    let headers: Vec<(String, String)> = lines
+    let headers: std::collections::HashMap<String, String> = lines
         .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
     let raw_body = &bytes[end + 4..];
     let chunked = headers
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+        .get("transfer-encoding")
+        .is_some_and(|v| v.contains("chunked"));
     let body = if head {
         Vec::new()
     } else if chunked {
