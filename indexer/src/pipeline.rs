@@ -195,9 +195,7 @@ pub fn run(
             &out_rx,
             options,
             &mut report,
-            &found,
-            &scan_done,
-            &decoded_frames,
+            (&found, &scan_done, &decoded_frames),
             progress,
         );
         // On an error, dropping the receiver makes every sender fail, so every thread ends.

@@ -25,9 +25,8 @@ pub(crate) fn write_loop(
     rx: &Receiver<Outcome>,
     options: &Options,
     report: &mut Report,
-    found: &AtomicU64,
-    scan_done: &AtomicBool,
-    decoded_frames: &AtomicU64,
+    // Files found, whether the scan is done, log-mel frames decoded.
+    (found, scan_done, decoded_frames): (&AtomicU64, &AtomicBool, &AtomicU64),
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<(), IndexError> {
     let mut since_commit = 0usize;
