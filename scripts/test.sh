@@ -78,9 +78,18 @@ scripts/api-fuzz.sh 2>&1 | tee "$fuzz_log"
 fuzz_status=${PIPESTATUS[0]}
 set -e
 [ "$status" -ne 0 ] || status=$fuzz_status
+
+step "abuse suite: a hostile client against a live fixture server with API keys (scripts/abuse.sh)"
+abuse_log="$(mktemp)"
+trap 'rm -f "$log" "$browser_log" "$fuzz_log" "$abuse_log"' EXIT
+set +e
+scripts/abuse.sh 2>&1 | tee "$abuse_log"
+abuse_status=${PIPESTATUS[0]}
+set -e
+[ "$status" -ne 0 ] || status=$abuse_status
 # One closing line over every test binary (ignored tests need a GPU or regenerate fixtures).
 awk '/^test result:/ { p += $4; f += $6; i += $8 }
      /^# (pass) [0-9]+$/ { p += $3 } /^# (fail|cancelled) [0-9]+$/ { f += $3 } /^# skipped [0-9]+$/ { i += $3 }
-     /^api-fuzz: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
-     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, i }' "$log" "$browser_log" "$fuzz_log"
+     /^(api-fuzz|abuse): [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, i }' "$log" "$browser_log" "$fuzz_log" "$abuse_log"
 exit "$status"

@@ -90,10 +90,28 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", error_chain(&err));
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes on one line, `outer: cause: root`, leaving out a cause whose text
+/// the line already holds (library errors often print their source in their own message too,
+/// and the line would otherwise say the same thing twice).
+fn error_chain(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 fn init_logging(verbose: u8) {
@@ -110,4 +128,40 @@ fn init_logging(verbose: u8) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error that prints its source in its own message, as `IndexError::Store` does with
+    /// sled's "could not acquire lock" error.
+    #[derive(Debug)]
+    struct Outer(std::io::Error);
+
+    impl std::fmt::Display for Outer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "track store /x/store: {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Outer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn a_cause_already_in_the_message_is_said_once() {
+        let io = std::io::Error::other("could not acquire lock on \"/x/store/db\"");
+        let err = anyhow::Error::new(Outer(io)).context("opening the index /x");
+        // What `{:#}` printed: the lock message twice on one line.
+        assert_eq!(format!("{err:#}").matches("acquire lock").count(), 2);
+        let line = error_chain(&err);
+        assert_eq!(line.matches("acquire lock").count(), 1, "{line}");
+        assert!(
+            line.starts_with("opening the index /x: track store /x/store: "),
+            "{line}"
+        );
+    }
 }

@@ -87,7 +87,16 @@ pub struct Progress {
     pub done: u64,
     /// Files that failed so far.
     pub failed: u64,
+    /// Seconds of audio decoded so far, files still being decoded included: it moves while one
+    /// long file decodes, between two settled files.
+    pub audio_secs: f64,
 }
+
+/// Seconds of audio per log-mel frame (a 256-sample hop at 16 kHz).
+pub(crate) const SECS_PER_FRAME: f64 = 256.0 / 16_000.0;
+
+/// How often the progress callback is called while no file settles.
+pub(crate) const PROGRESS_TICK: Duration = Duration::from_secs(1);
 
 /// A file for the workers.
 #[derive(Debug)]
@@ -147,6 +156,7 @@ pub fn run(
     let store = index.store().clone();
     let found = AtomicU64::new(0);
     let scan_done = AtomicBool::new(false);
+    let decoded_frames = AtomicU64::new(0);
     let workers = options.workers.max(1);
     let batch_size = options.batch_size.max(1);
     let chunk = options.chunk_patches.clamp(1, batch_size);
@@ -166,10 +176,10 @@ pub fn run(
         }
         for _ in 0..workers {
             let (job_rx, tag_tx, out_tx) = (job_rx.clone(), tag_tx.clone(), out_tx.clone());
-            let (store, current) = (&store, &current);
+            let (store, current, decoded) = (&store, &current, &decoded_frames);
             s.spawn(move || {
                 for job in job_rx {
-                    if !work(job, store, current, chunk, &tag_tx, &out_tx) {
+                    if !work(job, store, current, chunk, decoded, &tag_tx, &out_tx) {
                         break;
                     }
                 }
@@ -186,8 +196,7 @@ pub fn run(
             &out_rx,
             options,
             &mut report,
-            &found,
-            &scan_done,
+            (&found, &scan_done, &decoded_frames),
             progress,
         );
         // On an error, dropping the receiver makes every sender fail, so every thread ends.
@@ -307,6 +316,7 @@ fn work(
     store: &TrackStore,
     current: &[(String, String)],
     chunk: usize,
+    decoded: &AtomicU64,
     tag_tx: &Sender<TagMsg>,
     out: &Sender<Outcome>,
 ) -> bool {
@@ -346,6 +356,7 @@ fn work(
         if closed {
             return;
         }
+        decoded.fetch_add(1, Ordering::Relaxed);
         buf.extend_from_slice(frame);
         if buf.len() == chunk * PATCH_LEN {
             let data = std::mem::replace(&mut buf, Vec::with_capacity(chunk * PATCH_LEN));

@@ -5,8 +5,14 @@
 //! and, once the scan has finished and the total is known, the estimated time left:
 //!
 //! ```text
-//! index: 120/1000 files (12.0%), 0 failed, 3.2 files/s, elapsed 0:00:37, ETA 0:04:35
-//! index: 120/340 files found so far (scanning), 0 failed, 3.2 files/s, elapsed 0:00:37
+//! index: 120/1000 files (12.0%), 0 failed, 3.2 files/s, 1:02:10 of audio, elapsed 0:00:37, ETA 0:04:35
+//! index: 120/340 files found so far (scanning), 0 failed, 3.2 files/s, 1:02:10 of audio, elapsed 0:00:37
+//! ```
+//!
+//! The audio decoded moves while one long file decodes (the pipeline calls back every second
+//! even when no file settles), so a line is never stale for minutes.
+//!
+//! ```text
 //! ```
 
 use std::time::{Duration, Instant};
@@ -68,8 +74,9 @@ impl ProgressLog {
             )
         };
         line.push_str(&format!(
-            ", {} failed, {rate:.1} files/s, elapsed {}",
+            ", {} failed, {rate:.1} files/s, {} of audio, elapsed {}",
             progress.failed,
+            clock(Duration::from_secs_f64(progress.audio_secs.max(0.0))),
             clock(elapsed)
         ));
         if progress.scan_done && rate > 0.0 {
@@ -96,6 +103,7 @@ mod tests {
             scan_done,
             done,
             failed,
+            audio_secs: 3730.0,
         }
     }
 
@@ -118,7 +126,7 @@ mod tests {
         let line = log.line(&progress(1000, true, 120, 2), t0 + Duration::from_secs(40));
         assert_eq!(
             line,
-            "index: 120/1000 files (12.0%), 2 failed, 3.0 files/s, elapsed 0:00:40, ETA 0:04:53"
+            "index: 120/1000 files (12.0%), 2 failed, 3.0 files/s, 1:02:10 of audio, elapsed 0:00:40, ETA 0:04:53"
         );
         // While scanning the total is not known: no ETA.
         let line = log.line(
@@ -127,13 +135,13 @@ mod tests {
         );
         assert_eq!(
             line,
-            "index: 120/340 files found so far (scanning), 0 failed, 0.0 files/s, elapsed 1:02:05"
+            "index: 120/340 files found so far (scanning), 0 failed, 0.0 files/s, 1:02:10 of audio, elapsed 1:02:05"
         );
         // Nothing done yet: no rate, no ETA, no division by zero.
         let line = log.line(&progress(0, true, 0, 0), t0);
         assert_eq!(
             line,
-            "index: 0/0 files (100.0%), 0 failed, 0.0 files/s, elapsed 0:00:00"
+            "index: 0/0 files (100.0%), 0 failed, 0.0 files/s, 1:02:10 of audio, elapsed 0:00:00"
         );
     }
 }

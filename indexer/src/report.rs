@@ -40,6 +40,9 @@ pub struct Report {
     pub not_audio: u64,
     /// Files that could not be indexed, with the reason.
     pub failed: Vec<Failure>,
+    /// Files indexed with a warning (`shorter_than_a_patch`: less audio than one 3-s patch, so
+    /// the tagger saw it repeated to fill one).
+    pub warnings: Vec<Failure>,
     /// Paths removed by `--prune` because their files are gone.
     pub pruned_files: u64,
     /// Tracks removed by `--prune` (no file of theirs is left).
@@ -92,6 +95,12 @@ impl Report {
         }
         for (code, n) in codes {
             out += &format!("\nfailed ({code}): {n}");
+        }
+        if !self.warnings.is_empty() {
+            out += &format!("\nindexed with a warning: {}", self.warnings.len());
+            for w in self.warnings.iter().take(20) {
+                out += &format!("\n  {}", w.message);
+            }
         }
         for f in self.failed.iter().take(20) {
             out += &format!("\n  {}", f.message);

@@ -5,15 +5,18 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
-use crossbeam_channel::Receiver;
+use crossbeam_channel::{Receiver, RecvTimeoutError};
 
 use musearch_index::{Change, IndexError, PathEntry, TrackId, TrackRecord, TrackStore};
 
 use crate::error::IndexerError;
 use crate::index::Index;
-use crate::pipeline::{Options, Outcome, Progress};
+use crate::pipeline::{Options, Outcome, Progress, PROGRESS_TICK, SECS_PER_FRAME};
 use crate::report::Report;
 use crate::scan::FoundFile;
+
+/// Seconds of one tagger patch (187 frames of 16 ms).
+const PATCH_SECS: f64 = 3.0;
 
 /// The writer: settles each outcome in the index, committing every `commit_every` changes or
 /// `commit_interval`.
@@ -22,13 +25,29 @@ pub(crate) fn write_loop(
     rx: &Receiver<Outcome>,
     options: &Options,
     report: &mut Report,
-    found: &AtomicU64,
-    scan_done: &AtomicBool,
+    // Files found, whether the scan is done, log-mel frames decoded.
+    (found, scan_done, decoded_frames): (&AtomicU64, &AtomicBool, &AtomicU64),
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<(), IndexerError> {
     let mut since_commit = 0usize;
     let mut last_commit = Instant::now();
-    for outcome in rx.iter() {
+    let now = |report: &Report| Progress {
+        found: found.load(Ordering::SeqCst),
+        scan_done: scan_done.load(Ordering::SeqCst),
+        done: report.files_done(),
+        failed: report.failed.len() as u64,
+        audio_secs: decoded_frames.load(Ordering::Relaxed) as f64 * SECS_PER_FRAME,
+    };
+    loop {
+        let outcome = match rx.recv_timeout(PROGRESS_TICK) {
+            Ok(outcome) => outcome,
+            // Nothing settled for a while (one long file decoding): the progress still moves.
+            Err(RecvTimeoutError::Timeout) => {
+                progress(&now(report));
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
         let change = match outcome {
             Outcome::Unchanged => {
                 report.unchanged += 1;
@@ -56,6 +75,17 @@ pub(crate) fn write_loop(
             Outcome::Tagged(record, file) => {
                 report.indexed += 1;
                 report.audio_secs += record.duration_secs;
+                if record.duration_secs < PATCH_SECS {
+                    report.warnings.push(crate::report::Failure {
+                        path: file.path.clone(),
+                        code: "shorter_than_a_patch".into(),
+                        message: format!(
+                            "{}: {:.3} s of audio, shorter than one {PATCH_SECS} s patch (tagged as \
+                             if repeated to fill one)",
+                            file.path, record.duration_secs
+                        ),
+                    });
+                }
                 Some(settle(index.store(), &file, Some((record.id, Some(*record))))?.0)
             }
         };
@@ -71,12 +101,7 @@ pub(crate) fn write_loop(
             since_commit = 0;
             last_commit = Instant::now();
         }
-        progress(&Progress {
-            found: found.load(Ordering::SeqCst),
-            scan_done: scan_done.load(Ordering::SeqCst),
-            done: report.files_done(),
-            failed: report.failed.len() as u64,
-        });
+        progress(&now(report));
     }
     Ok(())
 }

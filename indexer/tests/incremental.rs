@@ -488,3 +488,80 @@ fn sled_open(dir: &Path) -> sled::Db {
     }
     sled::open(dir).unwrap()
 }
+
+/// A [`BandTagger`] that takes `delay` per batch, as a CNN on a slow machine does.
+struct SlowTagger {
+    inner: BandTagger,
+    delay: std::time::Duration,
+}
+
+impl TrackTagger for SlowTagger {
+    fn models(&self) -> &[ModelSpec] {
+        self.inner.models()
+    }
+
+    fn tag_batch(&mut self, patches: &[f32], n: usize) -> Result<Vec<BatchOutput>, String> {
+        std::thread::sleep(self.delay);
+        self.inner.tag_batch(patches, n)
+    }
+}
+
+#[test]
+fn progress_moves_while_one_long_file_is_decoded() {
+    let s = setup(&["real_44k_stereo.flac"]);
+    let mut index = Index::open(&s.index_dir).unwrap();
+    let options = Options {
+        roots: vec![s.music.clone()],
+        workers: 1,
+        batch_size: 1,
+        ..Options::default()
+    };
+    let mut tagger = SlowTagger {
+        inner: BandTagger::new("1"),
+        delay: std::time::Duration::from_millis(1500),
+    };
+    let mut seen = Vec::new();
+    let report = pipeline::run(&mut index, &mut tagger, &options, &mut |p| {
+        seen.push(p.clone())
+    })
+    .unwrap();
+    assert_eq!(report.indexed, 1);
+    // Before the one file settles, the callback has come (every second) with the audio decoded
+    // so far; at the end, all of the file's audio is counted.
+    let before: Vec<_> = seen.iter().filter(|p| p.done == 0).collect();
+    assert!(
+        !before.is_empty(),
+        "no progress before the file settled: {seen:?}"
+    );
+    assert!(before.iter().any(|p| p.audio_secs > 0.0), "{seen:?}");
+    let last = seen.last().unwrap();
+    assert_eq!(last.done, 1);
+    assert!(
+        (last.audio_secs - report.audio_secs).abs() < 0.1,
+        "{last:?} vs {}",
+        report.audio_secs
+    );
+}
+
+#[test]
+fn a_track_shorter_than_one_patch_is_reported() {
+    let s = setup(&["short_2s_16k.wav", "real_44k_stereo.flac"]);
+    let r = run(&s, &mut BandTagger::new("1"), false);
+    assert_eq!(r.indexed, 2, "{r:?}");
+    let warned: Vec<(&str, &str)> = r
+        .warnings
+        .iter()
+        .map(|w| {
+            (
+                Path::new(&w.path).file_name().unwrap().to_str().unwrap(),
+                w.code.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(warned, [("short_2s_16k.wav", "shorter_than_a_patch")]);
+    assert!(
+        r.summary().contains("indexed with a warning: 1"),
+        "{}",
+        r.summary()
+    );
+}

@@ -141,10 +141,12 @@ impl RunProgress {
                 bar.set_length(p.found);
                 bar.set_position(p.done);
                 let scanning = if p.scan_done { "" } else { " (scanning)" };
+                // Moves while one long file decodes (the pipeline calls back every second).
+                let audio = format!("{:.0} s of audio", p.audio_secs);
                 if p.failed > 0 {
-                    bar.set_message(format!("{} failed{scanning}", p.failed));
+                    bar.set_message(format!("{audio}, {} failed{scanning}", p.failed));
                 } else {
-                    bar.set_message(scanning);
+                    bar.set_message(format!("{audio}{scanning}"));
                 }
             }
             RunProgress::Log(log, last) => {

@@ -1,4 +1,5 @@
-//! API keys: `Authorization: Bearer KEY` or `X-Api-Key: KEY`, compared in constant time.
+//! API keys: `Authorization: Bearer KEY` or `X-Api-Key: KEY`, compared in constant time, and
+//! the one rule of which paths need one ([`needs_key`]).
 
 use actix_web::http::header::{HeaderMap, AUTHORIZATION};
 
@@ -51,6 +52,37 @@ fn presented_key(headers: &HeaderMap) -> Option<&[u8]> {
     headers.get("x-api-key").map(|v| v.as_bytes().trim_ascii())
 }
 
+/// Whether a request for `router_path` needs a key when keys are configured.
+///
+/// `router_path` must be the path exactly as the router matches it: the percent-decoded path of
+/// `ServiceRequest::match_info()` (actix decodes every escape but `%2F`, `%25` and `%2B`), never
+/// the raw request target, or `/%61pi/v1/search` would pass as a page while the router answers
+/// it as `/api/v1/search`. The rule is closed: only the page, its static files, the health check
+/// and the API description are public, each by exact match; every other path (any API route,
+/// `/metrics`, and any spelling the router might still resolve: `//`, `/./`, `/../`, a trailing
+/// slash, another case, a remaining escape) needs a key.
+pub fn needs_key(router_path: &str) -> bool {
+    const PUBLIC: [&str; 3] = ["/", "/api/v1/health", "/api/v1/openapi.json"];
+    if PUBLIC.contains(&router_path) {
+        return false;
+    }
+    match router_path.strip_prefix("/static/") {
+        // One plain file name: no separator, no escape, no dot segment.
+        Some(file) => !is_plain_file_name(file),
+        None => true,
+    }
+}
+
+/// A file name of the page's static files: ASCII letters, digits, `-`, `_` and `.`, not
+/// starting with a dot.
+fn is_plain_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
 /// Equality of two byte strings in time that depends on their lengths only.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
@@ -73,6 +105,39 @@ mod tests {
             );
         }
         map
+    }
+
+    #[test]
+    fn only_the_page_health_and_description_are_public() {
+        for public in [
+            "/",
+            "/api/v1/health",
+            "/api/v1/openapi.json",
+            "/static/app.js",
+            "/static/favicon.svg",
+        ] {
+            assert!(!needs_key(public), "{public}");
+        }
+        for guarded in [
+            "/api/v1/search",
+            "/api/v1/tracks/abc/audio",
+            "/api/v2/anything",
+            "/metrics",
+            "/Metrics",
+            "/API/v1/search",
+            "/api/v1/health/",
+            "//api/v1/search",
+            "/./api/v1/search",
+            "/static/../metrics",
+            "/static/..",
+            "/static/.hidden",
+            "/static/a%2Fb",
+            "/static/",
+            "/nothing",
+            "",
+        ] {
+            assert!(needs_key(guarded), "{guarded}");
+        }
     }
 
     #[test]

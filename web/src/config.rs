@@ -13,6 +13,8 @@
 //! max_uri_bytes = 4096
 //! max_body_bytes = 0
 //! log_format = "json"                # or "text"
+//! paths = "relative"                 # or "none": file paths in track details
+//! client_request_timeout_ms = 5000
 //! workers = 2
 //! ```
 
@@ -29,6 +31,17 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line (for log collectors).
     Json,
+}
+
+/// How the API shows the file paths of a track (`GET /api/v1/tracks/{id}`, field `paths`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PathDisplay {
+    /// Relative to the indexed root: the deepest directory that holds every indexed file.
+    #[default]
+    Relative,
+    /// No paths at all (an empty list).
+    None,
 }
 
 /// The `[server]` table.
@@ -59,6 +72,11 @@ pub struct ServerConfig {
     pub log_format: LogFormat,
     /// HTTP worker threads (0: one per core).
     pub workers: usize,
+    /// File paths in track details: relative to the indexed root, or none. Never absolute.
+    pub paths: PathDisplay,
+    /// Milliseconds a client has to send a whole request head (then 408 and the connection
+    /// is closed).
+    pub client_request_timeout_ms: u64,
 }
 
 impl Default for ServerConfig {
@@ -75,6 +93,8 @@ impl Default for ServerConfig {
             max_body_bytes: 0,
             log_format: LogFormat::Text,
             workers: 0,
+            paths: PathDisplay::Relative,
+            client_request_timeout_ms: 5000,
         }
     }
 }

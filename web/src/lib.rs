@@ -10,7 +10,8 @@
 //! a slow search nor a panic in a dependency takes a worker down.
 //!
 //! * [`config`]: the `[server]` table of `musearch.toml`.
-//! * [`api`]: the `/api/v1` routes and `/metrics`; [`params`]: their query parameters.
+//! * [`api`]: the `/api/v1` routes and `/metrics`; [`params`]: their query parameters;
+//!   [`audio`] and [`range`]: audio files with ETags and byte ranges.
 //! * [`error`]: the one error shape, `{"error":{"code","message"}}`.
 //! * [`auth`], [`metrics`], [`logging`], [`taggram`], [`openapi`]: one job each.
 //! * [`server`]: the actix application and the HTTP server.
@@ -19,6 +20,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod audio;
 pub mod auth;
 pub mod config;
 pub mod error;
@@ -27,11 +29,12 @@ pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod params;
+pub mod range;
 pub mod server;
 pub mod state;
 pub mod taggram;
 
-pub use config::{ConfigError, LogFormat, ServerConfig};
+pub use config::{ConfigError, LogFormat, PathDisplay, ServerConfig};
 pub use error::ApiError;
 pub use server::{app, run, serve};
 pub use state::AppState;

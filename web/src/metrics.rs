@@ -1,6 +1,10 @@
 //! Prometheus metrics, hand-rolled: request counts and latency histograms by route pattern,
 //! method and status, the catalog size and the process's resident memory, in the text exposition
 //! format (version 0.0.4) at `GET /metrics`.
+//!
+//! Every label comes from a closed set ([`method_label`], [`route_label`], a status code), so
+//! no request can add a series the server did not know of: a junk method is `other`, a path no
+//! route matches is `unmatched`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -12,11 +16,35 @@ const BUCKETS: [f64; 14] = [
     0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0,
 ];
 
+/// The methods that get a label of their own; any other is `other`.
+const METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE",
+];
+
+/// The `method` label: the method itself when it is one of HTTP's nine, else `other`.
+pub fn method_label(method: &str) -> &'static str {
+    METHODS
+        .iter()
+        .find(|m| **m == method)
+        .copied()
+        .unwrap_or("other")
+}
+
+/// The `route` label: a route template of [`crate::api::API_PATHS`] as it is, else
+/// `unmatched`.
+pub fn route_label(route: &str) -> &'static str {
+    crate::api::API_PATHS
+        .iter()
+        .find(|r| **r == route)
+        .copied()
+        .unwrap_or("unmatched")
+}
+
 /// The labels of one series.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct SeriesKey {
-    route: String,
-    method: String,
+    route: &'static str,
+    method: &'static str,
     status: u16,
 }
 
@@ -37,7 +65,8 @@ pub struct Metrics {
 
 impl Metrics {
     /// Records one answered request. `route` is the matched route pattern
-    /// (`/api/v1/tracks/{id}`), never the raw path, so the label set stays small.
+    /// (`/api/v1/tracks/{id}`); it and `method` are mapped onto their closed label sets
+    /// ([`route_label`], [`method_label`]), so the number of series is bounded whatever comes in.
     pub fn observe(&self, route: &str, method: &str, status: u16, latency: Duration) {
         let secs = latency.as_secs_f64();
         let slot = BUCKETS
@@ -45,8 +74,8 @@ impl Metrics {
             .position(|&b| secs <= b)
             .unwrap_or(BUCKETS.len());
         let key = SeriesKey {
-            route: route.to_owned(),
-            method: method.to_owned(),
+            route: route_label(route),
+            method: method_label(method),
             status,
         };
         // A poisoned lock only means another thread panicked mid-update of plain counters.
@@ -119,8 +148,8 @@ impl Metrics {
 fn labels(k: &SeriesKey) -> String {
     format!(
         "route=\"{}\",method=\"{}\",status=\"{}\"",
-        escape(&k.route),
-        escape(&k.method),
+        escape(k.route),
+        escape(k.method),
         k.status
     )
 }
@@ -147,28 +176,55 @@ mod tests {
     #[test]
     fn histogram_buckets_are_cumulative_and_end_at_the_count() {
         let m = Metrics::default();
-        m.observe("/a", "GET", 200, Duration::from_micros(300));
-        m.observe("/a", "GET", 200, Duration::from_millis(30));
-        m.observe("/a", "GET", 200, Duration::from_secs(60));
-        m.observe("/a", "GET", 404, Duration::from_millis(1));
+        m.observe("/", "GET", 200, Duration::from_micros(300));
+        m.observe("/", "GET", 200, Duration::from_millis(30));
+        m.observe("/", "GET", 200, Duration::from_secs(60));
+        m.observe("/", "GET", 404, Duration::from_millis(1));
         let text = m.render(7);
+        assert!(text
+            .contains("musearch_http_requests_total{route=\"/\",method=\"GET\",status=\"200\"} 3"));
         assert!(text.contains(
-            "musearch_http_requests_total{route=\"/a\",method=\"GET\",status=\"200\"} 3"
+            "musearch_http_request_duration_seconds_bucket{route=\"/\",method=\"GET\",status=\"200\",le=\"0.0005\"} 1"
         ));
         assert!(text.contains(
-            "musearch_http_request_duration_seconds_bucket{route=\"/a\",method=\"GET\",status=\"200\",le=\"0.0005\"} 1"
+            "musearch_http_request_duration_seconds_bucket{route=\"/\",method=\"GET\",status=\"200\",le=\"0.05\"} 2"
         ));
         assert!(text.contains(
-            "musearch_http_request_duration_seconds_bucket{route=\"/a\",method=\"GET\",status=\"200\",le=\"0.05\"} 2"
+            "musearch_http_request_duration_seconds_bucket{route=\"/\",method=\"GET\",status=\"200\",le=\"10\"} 2"
         ));
         assert!(text.contains(
-            "musearch_http_request_duration_seconds_bucket{route=\"/a\",method=\"GET\",status=\"200\",le=\"10\"} 2"
-        ));
-        assert!(text.contains(
-            "musearch_http_request_duration_seconds_bucket{route=\"/a\",method=\"GET\",status=\"200\",le=\"+Inf\"} 3"
+            "musearch_http_request_duration_seconds_bucket{route=\"/\",method=\"GET\",status=\"200\",le=\"+Inf\"} 3"
         ));
         assert!(text.contains("status=\"404\"} 1"));
         assert!(text.contains("musearch_catalog_tracks 7"));
+    }
+
+    #[test]
+    fn junk_methods_and_paths_add_no_series() {
+        let m = Metrics::default();
+        m.observe("/api/v1/search", "GET", 200, Duration::from_millis(1));
+        let before = m.render(0).lines().count();
+        for i in 0..1_000 {
+            m.observe(
+                "unmatched",
+                &format!("FOO{i}"),
+                405,
+                Duration::from_millis(1),
+            );
+            m.observe(&format!("/junk/{i}"), "GET", 404, Duration::from_millis(1));
+        }
+        let text = m.render(0);
+        // Two new series (`other` 405 and `unmatched` 404), whatever the thousand names were.
+        let per_series = 3 + BUCKETS.len() + 1;
+        assert_eq!(text.lines().count(), before + 2 * per_series, "{text}");
+        assert!(!text.contains("FOO"));
+        assert!(!text.contains("/junk/"));
+        assert!(text.contains(
+            "musearch_http_requests_total{route=\"unmatched\",method=\"other\",status=\"405\"} 1000"
+        ));
+        assert!(text.contains(
+            "musearch_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1000"
+        ));
     }
 
     #[test]

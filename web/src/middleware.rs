@@ -1,12 +1,15 @@
 //! The layers every request passes through, outermost first:
 //!
-//! 1. [`observe`]: times the request, turns any error into a response, gives every error
-//!    response the JSON error shape (also those of actix, actix-files and actix-cors), records
-//!    the metrics and writes the request log line.
+//! 1. [`observe`]: gives the request an id (`X-Request-Id`), times it, turns any error into a
+//!    response, gives every error response the JSON error shape (also those of actix and
+//!    actix-cors), records the metrics and writes the request log line: at INFO for an answer,
+//!    at WARN (once, with the request id) for a refusal or a failure.
 //! 2. CORS (actix-cors, configured in [`crate::server`]).
-//! 3. [`gate`]: refuses oversize requests (414, 413) and, when API keys are configured, requests
-//!    without a valid one (401).
+//! 3. [`gate`]: refuses oversize requests (414, 413), targets that are not UTF-8 once
+//!    percent-decoded (400 `invalid_utf8`) and, when API keys are configured, requests without a
+//!    valid one (401), deciding on the path the router matches ([`crate::auth::needs_key`]).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -17,17 +20,32 @@ use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpResponse};
 
 use crate::error::{code_for_status, error_body, ApiError};
+use crate::params::check_utf8;
 use crate::state::AppState;
 
-/// Outermost layer: metrics, request logs, JSON error bodies.
+/// A new request id: this process's id and a counter, unique within a run of the server.
+fn next_request_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!(
+        "{:x}-{:x}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// At most this many characters of a request path go into a log line.
+const LOGGED_PATH_CHARS: usize = 256;
+
+/// Outermost layer: request ids, metrics, request logs, JSON error bodies.
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let start = Instant::now();
+    let request_id = next_request_id();
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let method = req.method().to_string();
-    let path = req.path().to_owned();
+    let path: String = req.path().chars().take(LOGGED_PATH_CHARS).collect();
     let query_len = req.query_string().len();
     let peer = req.peer_addr().map(|a| a.ip().to_string());
 
@@ -36,8 +54,15 @@ pub async fn observe(
     let (status, route) = match &outcome {
         Ok(res) => (
             res.status().as_u16(),
+            // The template of the route the router matched, or (for a request refused before
+            // routing) the one the decoded path would match.
             res.request()
                 .match_pattern()
+                .or_else(|| {
+                    res.request()
+                        .resource_map()
+                        .match_pattern(res.request().match_info().as_str())
+                })
                 .unwrap_or_else(|| "unmatched".to_owned()),
         ),
         // An error from an inner layer; actix answers it with its own `error_response`.
@@ -50,23 +75,41 @@ pub async fn observe(
     if let Some(state) = &state {
         state.metrics.observe(&route, &method, status, latency);
     }
-    tracing::info!(
-        target: "musearch_web::access",
-        method = %method,
-        path = %path,
-        query_bytes = query_len,
-        route = %route,
-        status,
-        latency_ms = latency.as_secs_f64() * 1e3,
-        peer = peer.as_deref().unwrap_or("-"),
-        "request"
-    );
-    outcome.map(|res| json_error_body(res.map_into_boxed_body()))
+    let method = crate::metrics::method_label(&method);
+    let route = crate::metrics::route_label(&route);
+    let latency_ms = latency.as_secs_f64() * 1e3;
+    let peer = peer.as_deref().unwrap_or("-");
+    if status >= 400 {
+        tracing::warn!(
+            target: "musearch_web::access",
+            request_id = %request_id, method, path = %path, query_bytes = query_len,
+            route, status, latency_ms, peer, "request refused"
+        );
+    } else {
+        tracing::info!(
+            target: "musearch_web::access",
+            request_id = %request_id, method, path = %path, query_bytes = query_len,
+            route, status, latency_ms, peer, "request"
+        );
+    }
+    let cors_origins = state.as_ref().map(|s| s.config.cors_origins.as_slice());
+    outcome.map(|res| {
+        let mut res = json_error_body(res.map_into_boxed_body(), cors_origins.unwrap_or(&[]));
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            res.headers_mut()
+                .insert(header::HeaderName::from_static("x-request-id"), value);
+        }
+        res
+    })
 }
 
 /// Gives an error response that is not JSON yet the contract's `{"error":{…}}` body, keeping its
-/// status and headers (a 416's `Content-Range`, a 405's `Allow`).
-fn json_error_body(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+/// status and headers (a 416's `Content-Range`, a 405's `Allow`). actix-cors's refusal of a
+/// preflight from an origin not in `cors_origins` gets its own code, `cors_origin_not_allowed`.
+fn json_error_body(
+    res: ServiceResponse<BoxBody>,
+    cors_origins: &[String],
+) -> ServiceResponse<BoxBody> {
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return res;
@@ -79,8 +122,13 @@ fn json_error_body(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
     if is_json {
         return res;
     }
-    let (code, message) = code_for_status(status);
-    let body = error_body(code, message).to_string();
+    let body = match cors_refusal(res.request(), status, cors_origins) {
+        Some(message) => error_body("cors_origin_not_allowed", &message).to_string(),
+        None => {
+            let (code, message) = code_for_status(status);
+            error_body(code, message).to_string()
+        }
+    };
     let (req, mut resp) = res.into_parts();
     let headers = resp.headers_mut();
     headers.remove(header::CONTENT_LENGTH);
@@ -93,7 +141,28 @@ fn json_error_body(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
     ServiceResponse::new(req, resp)
 }
 
-/// Limits and API keys, before any handler runs.
+/// The message for a 400 that actix-cors gave because the request's `Origin` is not one of
+/// `cors_origins`; `None` for any other response.
+fn cors_refusal(
+    req: &actix_web::HttpRequest,
+    status: StatusCode,
+    cors_origins: &[String],
+) -> Option<String> {
+    if status != StatusCode::BAD_REQUEST || cors_origins.iter().any(|o| o == "*") {
+        return None;
+    }
+    let origin = req.headers().get(header::ORIGIN)?.to_str().unwrap_or("?");
+    if cors_origins.iter().any(|o| o == origin) {
+        return None;
+    }
+    let shown: String = origin.chars().take(100).collect();
+    Some(format!(
+        "the origin {shown:?} may not call this API from a browser: it is not in the server's \
+         `[server] cors_origins`"
+    ))
+}
+
+/// Limits, UTF-8 and API keys, before any handler runs.
 pub async fn gate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -120,7 +189,13 @@ pub async fn gate(
                 config.max_body_bytes
             ),
         ))
-    } else if needs_key(req.path()) && !state.keys.accepts(req.headers()) {
+    } else if let Err(err) =
+        check_utf8("path", req.path()).and_then(|()| check_utf8("query string", req.query_string()))
+    {
+        Some(err)
+    } else if crate::auth::needs_key(req.match_info().as_str())
+        && !state.keys.accepts(req.headers())
+    {
         Some(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
@@ -180,30 +255,4 @@ fn body_len(req: &ServiceRequest) -> Option<u64> {
         .get(header::TRANSFER_ENCODING)
         .is_some()
         .then_some(u64::MAX)
-}
-
-/// Which paths need a key when keys are configured: the API (except its health check and its
-/// description) and the metrics. The page and its static files do not.
-fn needs_key(path: &str) -> bool {
-    if path == "/metrics" {
-        return true;
-    }
-    path.starts_with("/api/") && path != "/api/v1/health" && path != "/api/v1/openapi.json"
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_guard_the_api_and_metrics_only() {
-        assert!(needs_key("/api/v1/search"));
-        assert!(needs_key("/api/v1/tracks/abc/audio"));
-        assert!(needs_key("/api/v2/anything"));
-        assert!(needs_key("/metrics"));
-        assert!(!needs_key("/api/v1/health"));
-        assert!(!needs_key("/api/v1/openapi.json"));
-        assert!(!needs_key("/"));
-        assert!(!needs_key("/static/app.js"));
-    }
 }

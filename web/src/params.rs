@@ -8,6 +8,43 @@ use serde::Deserialize;
 use crate::config::ServerConfig;
 use crate::error::ApiError;
 
+/// Refuses a request target part (`path` or `query`) whose percent-decoded bytes are not UTF-8
+/// (`%ff`, an encoded lone surrogate `%ED%A0%80`, an overlong form `%C0%AF`): 400
+/// `invalid_utf8`. actix's decoders would replace such bytes by U+FFFD and go on.
+pub fn check_utf8(part: &str, raw: &str) -> Result<(), ApiError> {
+    let decoded = percent_decode(raw.as_bytes());
+    match std::str::from_utf8(&decoded) {
+        Ok(_) => Ok(()),
+        Err(err) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_utf8",
+            format!(
+                "the {part} is not valid UTF-8 once percent-decoded (at byte {})",
+                err.valid_up_to()
+            ),
+        )),
+    }
+}
+
+/// The bytes of `raw` with every `%XX` escape decoded (a `%` without two hex digits stays).
+fn percent_decode(raw: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] == b'%' && i + 2 < raw.len() {
+            if let (Some(h), Some(l)) = (hex(raw[i + 1]), hex(raw[i + 2])) {
+                out.push((h << 4) | l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(raw[i]);
+        i += 1;
+    }
+    out
+}
+
 /// `?limit=&offset=`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct PageParams {
@@ -150,6 +187,36 @@ mod tests {
         SearchParams {
             q: Some(q.into()),
             ..SearchParams::default()
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_is_refused_and_valid_utf8_passes() {
+        for bad in [
+            "q=%ff",
+            "q=%ED%A0%80",
+            "q=%C0%AF",
+            "q=%E2%82",
+            "q=ok&artist=%FE",
+            "%ff=x",
+        ] {
+            let err = check_utf8("query string", bad).unwrap_err();
+            assert_eq!(
+                (err.status.as_u16(), err.code),
+                (400, "invalid_utf8"),
+                "{bad}"
+            );
+        }
+        for good in [
+            "",
+            "q=piano",
+            "q=caf%C3%A9+bar",
+            "q=%F0%9F%8E%B9",
+            "q=100%",
+            "q=%zz",
+            "q=%4",
+        ] {
+            assert!(check_utf8("query string", good).is_ok(), "{good}");
         }
     }
 

@@ -83,6 +83,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let bind = config.bind.clone();
     let workers = config.workers;
+    let head_timeout = std::time::Duration::from_millis(config.client_request_timeout_ms);
     let background = Arc::clone(&engine);
     std::thread::Builder::new()
         .name("similar-graph".into())
@@ -90,7 +91,9 @@ pub async fn serve(
             background.build_similar_graph();
         })?;
     let state = web::Data::new(AppState::new(engine, config));
-    let mut server = HttpServer::new(move || app(state.clone())).bind(&bind)?;
+    let mut server = HttpServer::new(move || app(state.clone()))
+        .client_request_timeout(head_timeout)
+        .bind(&bind)?;
     if workers > 0 {
         server = server.workers(workers);
     }

@@ -63,6 +63,17 @@ pub enum AudioError {
         /// Seconds of audio the container declares.
         declared_secs: f64,
     },
+    /// The file ends inside its stream although its header declares no length: an Ogg stream
+    /// whose last page is cut off or does not carry the end-of-stream flag.
+    #[error("{path}: file is truncated: decoded {decoded_secs:.2} s, then {reason}")]
+    Cut {
+        /// The file.
+        path: PathBuf,
+        /// Seconds of audio decoded before the cut.
+        decoded_secs: f64,
+        /// Where the container shows the cut.
+        reason: String,
+    },
     /// The stream decoded to zero samples.
     #[error("{path}: contains no audio samples")]
     NoSamples {
@@ -117,6 +128,7 @@ impl AudioError {
             | AudioError::UnsupportedCodec { path, .. }
             | AudioError::Corrupt { path, .. }
             | AudioError::Truncated { path, .. }
+            | AudioError::Cut { path, .. }
             | AudioError::NoSamples { path }
             | AudioError::NonFiniteSamples { path, .. }
             | AudioError::OutOfRangeSamples { path, .. }
@@ -134,7 +146,7 @@ impl AudioError {
             AudioError::NoAudioTrack { .. } => "no_audio_track",
             AudioError::UnsupportedCodec { .. } => "unsupported_codec",
             AudioError::Corrupt { .. } => "corrupt",
-            AudioError::Truncated { .. } => "truncated",
+            AudioError::Truncated { .. } | AudioError::Cut { .. } => "truncated",
             AudioError::NoSamples { .. } => "no_samples",
             AudioError::NonFiniteSamples { .. } => "non_finite_samples",
             AudioError::OutOfRangeSamples { .. } => "out_of_range_samples",

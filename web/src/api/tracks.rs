@@ -1,7 +1,6 @@
 //! One track: its details, its audio (with HTTP Range), its taggram picture, similar tracks.
 
-use actix_files::NamedFile;
-use actix_web::http::header::{self, ContentDisposition, DispositionType, HeaderValue};
+use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::{checked_id, engine_error, track_not_found, with_engine};
@@ -16,15 +15,16 @@ pub async fn detail(
 ) -> Result<HttpResponse, ApiError> {
     let id = checked_id(id.into_inner())?;
     let lookup = id.clone();
-    let detail = with_engine(&state, move |e| e.track(&lookup))
+    let mut detail = with_engine(&state, move |e| e.track(&lookup))
         .await?
         .ok_or_else(|| track_not_found(&id))?;
+    detail.paths = state.shown_paths(&detail.paths);
     Ok(HttpResponse::Ok().json(detail))
 }
 
 /// `GET /api/v1/tracks/{id}/audio`: the track's file. Only files of indexed tracks are served,
-/// found by the engine from the id; nothing of the request names a path. actix-files answers
-/// `Range` (206, 416), `If-None-Match` and `If-Modified-Since`.
+/// found by the engine from the id; nothing of the request names a path. Ranges, ETags and
+/// conditional requests: see [`crate::audio`].
 pub async fn audio(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -35,35 +35,21 @@ pub async fn audio(
     let (path, content_type) = with_engine(&state, move |e| e.audio_file(&lookup))
         .await?
         .ok_or_else(|| track_not_found(&id))?;
-    let file = NamedFile::open_async(&path).await.map_err(|err| {
+    let unreadable = |err: std::io::Error| {
         tracing::warn!(path = %path.display(), %err, "an indexed file cannot be opened");
         ApiError::not_found(
             "audio_not_found",
             "the audio file of this track is no longer readable on the server",
         )
-    })?;
-    let mime = content_type
-        .parse()
-        .unwrap_or(actix_web::mime::APPLICATION_OCTET_STREAM);
-    let mut resp = file
-        .set_content_type(mime)
-        .set_content_disposition(ContentDisposition {
-            disposition: DispositionType::Inline,
-            parameters: Vec::new(),
-        })
-        .into_response(&req);
-    // actix-files answers a range that covers the whole file (`bytes=0-`, what browsers send
-    // first for media) with 200 plus a Content-Range; it is a satisfiable range request, so 206.
-    if resp.status() == actix_web::http::StatusCode::OK
-        && resp.headers().contains_key(header::CONTENT_RANGE)
-    {
-        *resp.status_mut() = actix_web::http::StatusCode::PARTIAL_CONTENT;
-    }
-    resp.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
-    Ok(resp)
+    };
+    let file = web::block({
+        let path = path.clone();
+        move || std::fs::File::open(path)
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+    .map_err(unreadable)?;
+    crate::audio::respond(&req, &id, file, &path, content_type).map_err(unreadable)
 }
 
 /// `GET /api/v1/tracks/{id}/taggram.png`: the stored taggram as a heat map.
