@@ -1,5 +1,6 @@
 //! Approximate nearest neighbours by inner product over unit vectors (hnsw_rs), and an exact
-//! bounded top-k, shared by the track ranking and similar tracks.
+//! bounded top-k: the one HNSW wrapper, shared by the track ranking ([`crate::track_index`]),
+//! similar tracks ([`crate::similar`]) and the vocabulary's neighbours ([`crate::neighbours`]).
 
 use std::cmp::Ordering;
 
@@ -114,7 +115,13 @@ impl UnitHnsw {
     /// The ids of about the `k` rows of largest inner product with the unit vector `query`, best
     /// first, with the inner product.
     pub fn search(&self, query: &[f32], k: usize) -> Vec<(usize, f32)> {
-        let ef = self.params.ef_search.max(k);
+        self.search_with_ef(query, k, self.params.ef_search)
+    }
+
+    /// [`UnitHnsw::search`] with a candidate list of `ef` (raised to `k`) instead of the
+    /// graph's `ef_search`.
+    pub fn search_with_ef(&self, query: &[f32], k: usize, ef: usize) -> Vec<(usize, f32)> {
+        let ef = ef.max(k);
         self.hnsw
             .search(query, k, ef)
             .into_iter()

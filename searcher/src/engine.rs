@@ -23,7 +23,6 @@ use musearch_index::{IndexSnapshot, TextReader, TrackId};
 
 use crate::calibration::Calibration;
 use crate::catalog::Catalog;
-use crate::error::{Error, Result};
 use crate::explain::explain;
 use crate::filters::TrackFilter;
 use crate::neighbours::bounded_levenshtein;
@@ -37,6 +36,10 @@ use crate::similar::{SimilarIndex, SimilarMode, SimilarOptions};
 use crate::tag_space::{default_glosses, weigh_ensemble, QueryTags, TagSpace, TagSpaceConfig};
 use crate::track_index::{SparseQuery, TrackIndex, TrackIndexOptions};
 use crate::vectors::{self, VectorSource, WordVectors};
+
+mod error;
+
+pub use error::{EngineError, Result};
 
 /// The deepest page a request may reach (`offset + limit`).
 pub const MAX_DEPTH: usize = 100_000;
@@ -68,6 +71,15 @@ pub struct EngineOptions {
     pub tracks: TrackIndexOptions,
     /// The similar-track index.
     pub similar: SimilarOptions,
+}
+
+/// An indexed track's audio file, as found on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AudioFile {
+    /// The file (the first of the track's files that exists).
+    pub path: PathBuf,
+    /// The codec of its audio (`vorbis`, `opus`, `mp3`, `pcm_s16le` …).
+    pub codec: String,
 }
 
 /// One ranked track while a search is assembled: catalog index, score, text match (rank, BM25).
@@ -127,13 +139,7 @@ impl Engine {
     /// word vectors of `options`.
     pub fn open(index_dir: &Path, options: &EngineOptions) -> Result<Engine> {
         if !index_dir.join("store").is_dir() {
-            return Err(Error::io(
-                index_dir,
-                std::io::Error::new(
-                    std::io::ErrorKind::NotFound,
-                    "no index here (run `musearch index DIR` first)",
-                ),
-            ));
+            return Err(EngineError::NoIndex(index_dir.to_owned()));
         }
         // The word vectors first: a missing file is the likeliest mistake, and reading a large
         // catalog takes a while.
@@ -172,7 +178,7 @@ impl Engine {
         options: &EngineOptions,
     ) -> Result<Engine> {
         if spaces.is_empty() {
-            return Err(Error::invalid(
+            return Err(EngineError::invalid(
                 "no_word_vectors",
                 "the engine needs at least one word-vector space",
             ));
@@ -287,10 +293,10 @@ impl Engine {
         let started = Instant::now();
         let query = request.query.trim();
         if query.is_empty() {
-            return Err(Error::invalid("empty_query", "the query is empty"));
+            return Err(EngineError::invalid("empty_query", "the query is empty"));
         }
         if query.chars().count() > MAX_QUERY_CHARS {
-            return Err(Error::invalid(
+            return Err(EngineError::invalid(
                 "query_too_long",
                 format!("the query is longer than {MAX_QUERY_CHARS} characters"),
             ));
@@ -422,7 +428,7 @@ impl Engine {
         check_page(limit, offset)?;
         let of = self
             .resolve(id)
-            .ok_or_else(|| Error::TrackNotFound(id.to_string()))?;
+            .ok_or_else(|| EngineError::TrackNotFound(id.to_string()))?;
         let hits = self.similar.nearest(&self.catalog, of, offset + limit);
         Ok(SimilarResponse {
             id: self.catalog.tracks()[of].id.to_hex(),
@@ -449,10 +455,7 @@ impl Engine {
         let name = musearch_models::tags::normalize_tag(tag);
         let columns = self.catalog.tag_columns(&name);
         if columns.is_empty() {
-            return Err(Error::invalid(
-                "tag_not_found",
-                format!("no tag {name:?} in this catalog"),
-            ));
+            return Err(EngineError::TagNotFound(name));
         }
         let plan = QueryPlan {
             tags: vec![TagWeight {
@@ -546,18 +549,16 @@ impl Engine {
         })
     }
 
-    /// The audio file of an indexed track (the first of its files that exists) and its content
-    /// type; `None` for an unknown track or when none of its files exists any more.
-    pub fn audio_file(&self, id: &str) -> Option<(PathBuf, &'static str)> {
+    /// The audio file of an indexed track (the first of its files that exists) and its codec;
+    /// `None` for an unknown track or when none of its files exists any more.
+    pub fn audio_file(&self, id: &str) -> Option<AudioFile> {
         let i = self.resolve(id)?;
         let t = &self.catalog.tracks()[i];
         let path = t.paths.iter().map(PathBuf::from).find(|p| p.is_file())?;
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .unwrap_or_default();
-        Some((path, content_type(&ext, &t.codec)))
+        Some(AudioFile {
+            path,
+            codec: t.codec.clone(),
+        })
     }
 
     /// Every tag of the catalog with its models and base rate.
@@ -629,8 +630,8 @@ impl Engine {
     /// What a result shows of track `i`.
     pub fn summary(&self, i: usize) -> TrackSummary {
         let t = &self.catalog.tracks()[i];
-        let id = t.id.to_hex();
         TrackSummary {
+            id: t.id.to_hex(),
             title: t.title(),
             artist: t.metadata.artist.clone(),
             album: t.metadata.album.clone(),
@@ -638,9 +639,6 @@ impl Engine {
             year: t.metadata.year,
             duration_secs: t.duration_secs,
             format: t.format(),
-            audio_url: format!("/api/v1/tracks/{id}/audio"),
-            taggram_url: format!("/api/v1/tracks/{id}/taggram.png"),
-            id,
         }
     }
 }
@@ -648,39 +646,18 @@ impl Engine {
 /// Refuses a page size outside 1 ..= [`MAX_LIMIT`] or a page deeper than [`MAX_DEPTH`].
 fn check_page(limit: usize, offset: usize) -> Result<()> {
     if limit == 0 || limit > MAX_LIMIT {
-        return Err(Error::invalid(
+        return Err(EngineError::invalid(
             "invalid_limit",
             format!("limit must be between 1 and {MAX_LIMIT}, not {limit}"),
         ));
     }
     if offset.saturating_add(limit) > MAX_DEPTH {
-        return Err(Error::invalid(
+        return Err(EngineError::invalid(
             "invalid_offset",
             format!("offset + limit must be at most {MAX_DEPTH}"),
         ));
     }
     Ok(())
-}
-
-/// The HTTP content type of an audio file, by extension, else by codec.
-pub fn content_type(extension: &str, codec: &str) -> &'static str {
-    match extension {
-        "mp3" => "audio/mpeg",
-        "ogg" | "oga" | "opus" => "audio/ogg",
-        "flac" => "audio/flac",
-        "wav" | "wave" => "audio/wav",
-        "m4a" | "mp4" | "aac" => "audio/mp4",
-        "webm" => "audio/webm",
-        "aif" | "aiff" => "audio/aiff",
-        _ => match codec {
-            "mp3" => "audio/mpeg",
-            "vorbis" | "opus" => "audio/ogg",
-            "flac" => "audio/flac",
-            "aac" => "audio/mp4",
-            c if c.starts_with("pcm") => "audio/wav",
-            _ => "application/octet-stream",
-        },
-    }
 }
 
 #[cfg(test)]
@@ -692,15 +669,6 @@ mod tests {
     #[test]
     fn engine_is_send_and_sync() {
         assert_send_sync::<Engine>();
-    }
-
-    #[test]
-    fn content_types_follow_extension_then_codec() {
-        assert_eq!(content_type("opus", "opus"), "audio/ogg");
-        assert_eq!(content_type("mp3", "mp3"), "audio/mpeg");
-        assert_eq!(content_type("", "flac"), "audio/flac");
-        assert_eq!(content_type("xyz", "pcm_s16le"), "audio/wav");
-        assert_eq!(content_type("xyz", "?"), "application/octet-stream");
     }
 
     #[test]

@@ -1,16 +1,49 @@
 //! Evaluating query → tag rankings: nDCG@k with graded relevance.
 //!
 //! The judgement file is tab-separated: a query, a tab, then `tag:grade` items separated by
-//! spaces (`beach vibes<TAB>chill:2 easy listening:1`). Tags may contain spaces; grade 2 is
+//! spaces (`the query<TAB>chill:2 easy listening:1`). Tags may contain spaces; grade 2 is
 //! highly relevant, 1 relevant. Lines starting with `#` and blank lines are skipped.
 //!
 //! Gains are exponential, `2^grade − 1`, discounted by `log2(rank + 1)` (Burges et al. 2005);
 //! nDCG@k divides by the DCG@k of the ideal ordering of the judged tags.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, LineError};
+
+/// What can go wrong reading a judgement file.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    /// The file cannot be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A line does not parse.
+    #[error("{path}:{}: {}", .error.line, .error.message)]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The line and what is wrong with it.
+        error: LineError,
+    },
+}
+
+impl EvalError {
+    /// What kind of failure this is: a missing file is [`ErrorKind::NotFound`], a bad line
+    /// [`ErrorKind::Invalid`].
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            EvalError::Io { source, .. } => ErrorKind::of_io(source),
+            EvalError::Parse { .. } => ErrorKind::Invalid,
+        }
+    }
+}
 
 /// One judged query.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,17 +55,19 @@ pub struct Judgement {
 }
 
 /// Read a judgement file (format in the module documentation).
-pub fn read_judgements(path: &Path) -> Result<Vec<Judgement>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    parse_judgements(&text).map_err(|(line, message)| Error::Parse {
+pub fn read_judgements(path: &Path) -> Result<Vec<Judgement>, EvalError> {
+    let text = std::fs::read_to_string(path).map_err(|source| EvalError::Io {
         path: path.to_path_buf(),
-        line,
-        message,
+        source,
+    })?;
+    parse_judgements(&text).map_err(|error| EvalError::Parse {
+        path: path.to_path_buf(),
+        error,
     })
 }
 
-/// Parse judgements from text; an error is `(one-based line, message)`.
-pub fn parse_judgements(text: &str) -> Result<Vec<Judgement>, (usize, String)> {
+/// Parse judgements from text; the error names the first bad line.
+pub fn parse_judgements(text: &str) -> Result<Vec<Judgement>, LineError> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line_no = i + 1;
@@ -41,7 +76,7 @@ pub fn parse_judgements(text: &str) -> Result<Vec<Judgement>, (usize, String)> {
         }
         let (query, rest) = line
             .split_once('\t')
-            .ok_or((line_no, "expected `query<TAB>tag:grade …`".to_string()))?;
+            .ok_or_else(|| LineError::new(line_no, "expected `query<TAB>tag:grade …`"))?;
         let mut grades = HashMap::new();
         let mut pending: Vec<&str> = Vec::new();
         for token in rest.split_whitespace() {
@@ -53,18 +88,21 @@ pub fn parse_judgements(text: &str) -> Result<Vec<Judgement>, (usize, String)> {
                     let tag = pending.join(" ").to_lowercase();
                     pending.clear();
                     if tag.is_empty() {
-                        return Err((line_no, format!("empty tag in `{token}`")));
+                        return Err(LineError::new(line_no, format!("empty tag in `{token}`")));
                     }
                     let grade: u32 = grade
                         .parse()
-                        .map_err(|_| (line_no, format!("bad grade in `{token}`")))?;
+                        .map_err(|_| LineError::new(line_no, format!("bad grade in `{token}`")))?;
                     grades.insert(tag, grade);
                 }
                 _ => pending.push(token),
             }
         }
         if !pending.is_empty() {
-            return Err((line_no, format!("`{}` has no `:grade`", pending.join(" "))));
+            return Err(LineError::new(
+                line_no,
+                format!("`{}` has no `:grade`", pending.join(" ")),
+            ));
         }
         out.push(Judgement {
             query: query.trim().to_string(),

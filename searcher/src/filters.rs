@@ -2,7 +2,7 @@
 //! typed error), then applied as a mask over the catalog.
 
 use crate::catalog::{Catalog, CatalogTrack};
-use crate::error::{Error, Result};
+use crate::engine::{EngineError, Result};
 use crate::response::Filters;
 
 /// Filters, validated and normalised.
@@ -26,7 +26,7 @@ impl TrackFilter {
         ] {
             if let Some(v) = value {
                 if !v.is_finite() || v < 0.0 {
-                    return Err(Error::invalid(
+                    return Err(EngineError::invalid(
                         "invalid_duration",
                         format!("{name} must be a number of seconds >= 0, not {v}"),
                     ));
@@ -35,7 +35,7 @@ impl TrackFilter {
         }
         if let (Some(lo), Some(hi)) = (filters.min_duration, filters.max_duration) {
             if lo > hi {
-                return Err(Error::invalid(
+                return Err(EngineError::invalid(
                     "invalid_duration",
                     format!("min_duration ({lo}) is greater than max_duration ({hi})"),
                 ));

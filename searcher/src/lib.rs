@@ -7,17 +7,19 @@
 //! * [`query`]: query understanding: tokens, stop words, multi-word tag phrases, negation,
 //!   literal tags, unknown words.
 //! * [`tag_space`]: tag vectors from names and glosses, query → weighted tags (hubness
-//!   correction, antonyms, negation, synonym groups).
-//! * [`neighbours`]: an HNSW index (hnsw_rs) over the vocabulary and the tags: neighbours,
-//!   query expansion, "did you mean".
+//!   correction, antonyms, negation, synonym groups): data, config, build, weighing, ensemble.
+//! * [`neighbours`]: an HNSW index over the vocabulary and the tags: neighbours, "did you mean".
 //! * [`eval`]: nDCG@k of query → tag rankings against graded judgements.
 //! * [`map`]: t-SNE maps of the tags and of the catalog (linfa-tsne), cached in the index.
 //! * [`store`]: where the searcher's files live in the model store.
 //! * [`engine`]: the search engine over an index snapshot ([`engine::Engine`]): [`catalog`]
 //!   (tracks in memory), [`calibration`] (per-tag standardised logits), [`rank`] (query plan,
 //!   rank fusion), [`track_index`] (exact scan and HNSW over tracks), [`similar`] (audio
-//!   embeddings), [`filters`], [`explain`], [`ann`] (HNSW and top-k helpers); its requests and
-//!   responses in [`response`].
+//!   embeddings), [`filters`], [`explain`], [`ann`] (the one HNSW wrapper, hnsw_rs, and top-k
+//!   helpers); its requests and responses in [`response`].
+//! * [`error`]: each layer has its own error type ([`vectors::VectorsError`],
+//!   [`eval::EvalError`], [`map::MapError`], [`engine::EngineError`]), each with an
+//!   [`ErrorKind`] (not found, invalid, unavailable, internal) that callers act on.
 
 #![warn(missing_docs)]
 
@@ -41,7 +43,7 @@ pub mod tag_space;
 pub mod track_index;
 pub mod vectors;
 
-pub use error::{Error, Result};
+pub use error::ErrorKind;
 
 /// Taggram pictures (feature `plot`): the models' taggram type and PNG drawing, for the web
 /// server, which depends on this crate only.

@@ -1,9 +1,7 @@
-//! An HNSW index (hnsw_rs) over the most frequent words of the vocabulary and over the tags:
-//! nearest neighbours of a word, query expansion, and "did you mean" for words the vectors do
-//! not know.
+//! An HNSW index ([`UnitHnsw`]) over the most frequent words of the vocabulary and over the
+//! tags: nearest neighbours of a word, and "did you mean" for words the vectors do not know.
 
-use hnsw_rs::prelude::{DistCosine, Hnsw};
-
+use crate::ann::{HnswParams, UnitHnsw};
 use crate::tag_space::{normalize, TagSpace};
 
 /// Which kind of item a neighbour is.
@@ -29,7 +27,7 @@ pub struct Neighbour {
 
 /// HNSW over the tag vectors and the `n` most frequent query words.
 pub struct VocabIndex {
-    hnsw: Hnsw<'static, f32, DistCosine>,
+    hnsw: UnitHnsw,
     items: Vec<(String, ItemKind)>,
 }
 
@@ -41,28 +39,27 @@ impl std::fmt::Debug for VocabIndex {
     }
 }
 
+/// The vocabulary graph's parameters (searches widen the candidate list to `4k`).
+const VOCAB_HNSW: HnswParams = HnswParams {
+    max_connections: 24,
+    ef_construction: 200,
+    ef_search: 64,
+};
+
 impl VocabIndex {
-    /// Index every tag of `space` and its vectors' `n_words` most frequent words (vectors in
-    /// tag-space coordinates: centred, unit length).
+    /// Index every tag of `space` and its vectors' `n_words` most frequent words, stop words
+    /// left out (vectors in tag-space coordinates: centred, unit length).
     pub fn build(space: &TagSpace, n_words: usize) -> Self {
-        Self::build_inner(space, n_words, true)
-    }
-
-    /// Index only the `n_words` most frequent words (no tags), skipping stop words.
-    pub fn build_words(space: &TagSpace, n_words: usize) -> Self {
-        Self::build_inner(space, n_words, false)
-    }
-
-    fn build_inner(space: &TagSpace, n_words: usize, with_tags: bool) -> Self {
         let vectors = space.vectors();
+        let dims = vectors.dims();
         let n_words = n_words.min(vectors.len());
         let mut items = Vec::with_capacity(space.tags().len() + n_words);
-        let mut data: Vec<Vec<f32>> = Vec::with_capacity(items.capacity());
-        for (i, tag) in space.tags().iter().enumerate().filter(|_| with_tags) {
+        let mut rows: Vec<f32> = Vec::with_capacity(items.capacity() * dims);
+        for (i, tag) in space.tags().iter().enumerate() {
             let v = space.tag_vector(i);
             if v.iter().any(|&x| x != 0.0) {
                 items.push((tag.clone(), ItemKind::Tag));
-                data.push(v.to_vec());
+                rows.extend_from_slice(v);
             }
         }
         for (i, word) in vectors
@@ -76,13 +73,10 @@ impl VocabIndex {
             normalize(&mut v);
             if v.iter().any(|&x| x != 0.0) {
                 items.push((word.clone(), ItemKind::Word));
-                data.push(v);
+                rows.extend_from_slice(&v);
             }
         }
-        let layers = 16.min((data.len().max(2) as f32).ln().ceil() as usize);
-        let hnsw = Hnsw::new(24, data.len(), layers, 200, DistCosine {});
-        let refs: Vec<(&Vec<f32>, usize)> = data.iter().zip(0..).collect();
-        hnsw.parallel_insert(&refs);
+        let hnsw = UnitHnsw::build(&rows, dims, VOCAB_HNSW);
         VocabIndex { hnsw, items }
     }
 
@@ -98,17 +92,15 @@ impl VocabIndex {
 
     /// The `k` nearest items to `vector` (tag-space coordinates, unit length).
     pub fn nearest(&self, vector: &[f32], k: usize) -> Vec<Neighbour> {
-        let ef = (4 * k).max(64);
         self.hnsw
-            .search(vector, k, ef)
+            .search_with_ef(vector, k, (4 * k).max(VOCAB_HNSW.ef_search))
             .into_iter()
-            .map(|n| {
-                let (item, kind) = self.items[n.d_id].clone();
+            .map(|(id, similarity)| {
+                let (item, kind) = self.items[id].clone();
                 Neighbour {
                     item,
                     kind,
-                    // DistCosine is 1 − cosine.
-                    similarity: 1.0 - n.distance,
+                    similarity,
                 }
             })
             .collect()

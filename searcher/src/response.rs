@@ -1,5 +1,8 @@
 //! The engine's requests and responses: the documents `musearch search --json` prints and the
-//! HTTP API returns, field for field (see the API contract in `docs/ARCHITECTURE.md`).
+//! HTTP API returns (see the API contract in `docs/API.md`). The engine says what a track is
+//! ([`TrackSummary`]: ids and format facts); where its audio and picture are served is the
+//! server's business: the documents that hold tracks are generic over the track's form, and the
+//! server maps them to its own ([`SearchResponse::map_tracks`] …).
 
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +15,7 @@ pub const DEFAULT_LIMIT: usize = 20;
 /// A search: free text, a page, filters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchRequest {
-    /// The query text ("beach vibes", "piano without drums", an artist's name …).
+    /// The query text: free text, tag names, an artist's name …
     pub query: String,
     /// Results per page, 1 ..= [`MAX_LIMIT`].
     #[serde(default = "default_limit")]
@@ -59,9 +62,10 @@ pub struct Filters {
     pub format: Option<String>,
 }
 
-/// A page of ranked tracks with how the query was read.
+/// A page of ranked tracks with how the query was read; `T` is the form of a track
+/// ([`TrackSummary`] from the engine).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SearchResponse {
+pub struct SearchResponse<T = TrackSummary> {
     /// The query text as given.
     pub query: String,
     /// How the engine read the query.
@@ -75,7 +79,30 @@ pub struct SearchResponse {
     /// Time spent in the engine, milliseconds.
     pub took_ms: f64,
     /// The page, best first.
-    pub results: Vec<Hit>,
+    pub results: Vec<Hit<T>>,
+}
+
+impl<T> SearchResponse<T> {
+    /// The same page with every track mapped by `f`.
+    pub fn map_tracks<U>(self, mut f: impl FnMut(T) -> U) -> SearchResponse<U> {
+        SearchResponse {
+            query: self.query,
+            interpreted: self.interpreted,
+            total: self.total,
+            offset: self.offset,
+            limit: self.limit,
+            took_ms: self.took_ms,
+            results: self
+                .results
+                .into_iter()
+                .map(|h| Hit {
+                    track: f(h.track),
+                    score: h.score,
+                    explanation: h.explanation,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// How a query was read: the tags it scores with, and what it could not place.
@@ -121,18 +148,14 @@ pub struct TrackSummary {
     pub duration_secs: f64,
     /// The file format: the extension of the file, lower case (`ogg`, `opus` …), else the codec.
     pub format: String,
-    /// Where the audio is served: `/api/v1/tracks/{id}/audio`.
-    pub audio_url: String,
-    /// Where the taggram picture is served: `/api/v1/tracks/{id}/taggram.png`.
-    pub taggram_url: String,
 }
 
 /// One ranked search result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Hit {
+pub struct Hit<T = TrackSummary> {
     /// The track.
     #[serde(flatten)]
-    pub track: TrackSummary,
+    pub track: T,
     /// The score it was ranked by (higher is better): the weighted tag score, or the reciprocal
     /// rank fusion of tag and text ranks when the query also matched metadata text.
     pub score: f32,
@@ -178,9 +201,9 @@ pub struct TextMatch {
     pub score: f32,
 }
 
-/// A page of tracks that sound like a given one.
+/// A page of tracks that sound like a given one; `T` is the form of a track.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SimilarResponse {
+pub struct SimilarResponse<T = TrackSummary> {
     /// The track the others resemble.
     pub id: String,
     /// How many other tracks can be returned in all.
@@ -192,26 +215,47 @@ pub struct SimilarResponse {
     /// Time spent in the engine, milliseconds.
     pub took_ms: f64,
     /// The page, most similar first (the track itself is never in it).
-    pub results: Vec<SimilarHit>,
+    pub results: Vec<SimilarHit<T>>,
+}
+
+impl<T> SimilarResponse<T> {
+    /// The same page with every track mapped by `f`.
+    pub fn map_tracks<U>(self, mut f: impl FnMut(T) -> U) -> SimilarResponse<U> {
+        SimilarResponse {
+            id: self.id,
+            total: self.total,
+            offset: self.offset,
+            limit: self.limit,
+            took_ms: self.took_ms,
+            results: self
+                .results
+                .into_iter()
+                .map(|h| SimilarHit {
+                    track: f(h.track),
+                    similarity: h.similarity,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// One similar track.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SimilarHit {
+pub struct SimilarHit<T = TrackSummary> {
     /// The track.
     #[serde(flatten)]
-    pub track: TrackSummary,
+    pub track: T,
     /// Cosine similarity of the audio embeddings (each model's embedding normalised, then
     /// concatenated), in [-1, 1].
     pub similarity: f32,
 }
 
-/// Everything the engine knows about one track.
+/// Everything the engine knows about one track; `T` is the form of what a search result shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TrackDetail {
+pub struct TrackDetail<T = TrackSummary> {
     /// What a search result shows.
     #[serde(flatten)]
-    pub track: TrackSummary,
+    pub track: T,
     /// Track number on its album.
     pub track_number: Option<u32>,
     /// The codec (`vorbis`, `opus`, `mp3` …).
@@ -226,6 +270,22 @@ pub struct TrackDetail {
     pub models: Vec<ModelProbabilities>,
     /// The taggram of the first model: tag probabilities over time.
     pub taggram: Option<TaggramData>,
+}
+
+impl<T> TrackDetail<T> {
+    /// The same detail with the track's summary mapped by `f`.
+    pub fn map_track<U>(self, f: impl FnOnce(T) -> U) -> TrackDetail<U> {
+        TrackDetail {
+            track: f(self.track),
+            track_number: self.track_number,
+            codec: self.codec,
+            sample_rate: self.sample_rate,
+            channels: self.channels,
+            paths: self.paths,
+            models: self.models,
+            taggram: self.taggram,
+        }
+    }
 }
 
 /// One model's tags for a track.

@@ -23,7 +23,7 @@ pub struct Args {
     #[arg(long, default_value = "tuned", value_parser = ["tuned", "seed"])]
     pub method: String,
     /// A JSON object overriding fields of the method's configuration
-    /// (e.g. `{"csls_weight": 0.3}`).
+    /// (e.g. `{"feedback_k": 0}`).
     #[arg(long)]
     pub config: Option<String>,
     /// Print one line per query (nDCG@5, nDCG@10, top tags); `-v` does the same.

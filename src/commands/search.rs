@@ -105,7 +105,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let response = engine.search(&request)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&response)?);
+        // The API's document: the tracks with their URLs, built as the server builds them.
+        let linked = musearch_web::links::search(response);
+        println!("{}", serde_json::to_string_pretty(&linked)?);
     } else {
         print!("{}", render(&response));
     }

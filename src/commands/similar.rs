@@ -29,7 +29,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let engine = args.engine.open()?;
     let response = engine.similar(&args.track, args.limit, args.offset)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&response)?);
+        let linked = musearch_web::links::similar(response);
+        println!("{}", serde_json::to_string_pretty(&linked)?);
     } else {
         let title = engine
             .track(&response.id)

@@ -5,6 +5,7 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use musearch_searcher::ErrorKind;
 
 /// An error answered to the client: an HTTP status, a stable code and a message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,6 +46,31 @@ impl ApiError {
             "internal",
             "the server failed to answer this request; the failure is in its log",
         )
+    }
+
+    /// The status for an error of `kind`: 404 not found, 400 invalid, 503 unavailable, 500
+    /// internal.
+    pub fn status_for(kind: ErrorKind) -> StatusCode {
+        match kind {
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::Invalid => StatusCode::BAD_REQUEST,
+            ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The answer to a failure the client did not cause (an [`ErrorKind::Unavailable`] or
+    /// [`ErrorKind::Internal`] error): its status and code, without the details, which go to
+    /// the log.
+    pub fn failure(kind: ErrorKind) -> ApiError {
+        match kind {
+            ErrorKind::Unavailable => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the server cannot answer this request yet; the reason is in its log",
+            ),
+            _ => ApiError::internal(),
+        }
     }
 
     /// The JSON body of this error.
@@ -124,6 +150,20 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(v["error"]["code"], "track_not_found");
         assert_eq!(v["error"]["message"], "no track abc");
+    }
+
+    #[test]
+    fn every_kind_has_its_status() {
+        let status = |k| ApiError::status_for(k).as_u16();
+        assert_eq!(status(ErrorKind::NotFound), 404);
+        assert_eq!(status(ErrorKind::Invalid), 400);
+        assert_eq!(status(ErrorKind::Unavailable), 503);
+        assert_eq!(status(ErrorKind::Internal), 500);
+        for kind in [ErrorKind::Unavailable, ErrorKind::Internal] {
+            let err = ApiError::failure(kind);
+            assert_eq!(err.status, ApiError::status_for(kind));
+            assert_eq!(err.code, code_for_status(err.status).0);
+        }
     }
 
     #[test]

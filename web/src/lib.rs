@@ -12,7 +12,9 @@
 //! * [`config`]: the `[server]` table of `musearch.toml`.
 //! * [`api`]: the `/api/v1` routes and `/metrics`; [`params`]: their query parameters;
 //!   [`audio`] and [`range`]: audio files with ETags and byte ranges.
-//! * [`error`]: the one error shape, `{"error":{"code","message"}}`.
+//! * [`error`]: the one error shape, `{"error":{"code","message"}}`, and the status of
+//!   each kind of engine error.
+//! * [`links`]: the URLs and MIME types of a track's resources, added to the engine's tracks.
 //! * [`auth`], [`metrics`], [`logging`], [`taggram`], [`openapi`]: one job each.
 //! * [`server`]: the actix application and the HTTP server.
 
@@ -24,6 +26,7 @@ pub mod audio;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod links;
 pub mod logging;
 pub mod metrics;
 pub mod middleware;

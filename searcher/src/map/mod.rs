@@ -30,6 +30,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
+use crate::error::ErrorKind;
 use crate::tag_space::TagSpace;
 
 pub use cache::{CacheKey, Cached};
@@ -60,6 +61,17 @@ pub enum MapError {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl MapError {
+    /// What kind of failure this is: bad inputs are [`ErrorKind::Invalid`], a failed t-SNE or
+    /// cache file [`ErrorKind::Internal`].
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            MapError::InvalidInput { .. } => ErrorKind::Invalid,
+            MapError::Tsne { .. } | MapError::Io { .. } => ErrorKind::Internal,
+        }
+    }
 }
 
 /// The tag map's perplexity: about 90 tags, each kept close to its ten or so nearest.

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use super::{Result, VectorsError};
 
 /// A wheel file or an unpacked wheel directory.
 pub enum Archive {
@@ -26,9 +26,9 @@ impl Archive {
         if path.is_dir() {
             return Ok(Archive::Dir(path.to_path_buf()));
         }
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let file = File::open(path).map_err(|e| VectorsError::io(path, e))?;
         let zip = zip::ZipArchive::new(file)
-            .map_err(|e| Error::format(path, format!("not a wheel (zip) file: {e}")))?;
+            .map_err(|e| VectorsError::format(path, format!("not a wheel (zip) file: {e}")))?;
         Ok(Archive::Zip {
             path: path.to_path_buf(),
             zip,
@@ -52,26 +52,27 @@ impl Archive {
                     .filter(|n| n.ends_with(suffix))
                     .min_by_key(|n| n.len())
                     .map(str::to_owned)
-                    .ok_or_else(|| Error::MissingMember {
+                    .ok_or_else(|| VectorsError::MissingMember {
                         archive: path.clone(),
                         member: suffix.into(),
                     })?;
                 let label = PathBuf::from(format!("{}!{name}", path.display()));
                 let mut member = zip
                     .by_name(&name)
-                    .map_err(|e| Error::format(&label, e.to_string()))?;
+                    .map_err(|e| VectorsError::format(&label, e.to_string()))?;
                 let mut out = Vec::with_capacity(member.size() as usize);
                 member
                     .read_to_end(&mut out)
-                    .map_err(|e| Error::io(&label, e))?;
+                    .map_err(|e| VectorsError::io(&label, e))?;
                 Ok(out)
             }
             Archive::Dir(root) => {
-                let found = find_in_dir(root, suffix).ok_or_else(|| Error::MissingMember {
-                    archive: root.clone(),
-                    member: suffix.into(),
-                })?;
-                std::fs::read(&found).map_err(|e| Error::io(&found, e))
+                let found =
+                    find_in_dir(root, suffix).ok_or_else(|| VectorsError::MissingMember {
+                        archive: root.clone(),
+                        member: suffix.into(),
+                    })?;
+                std::fs::read(&found).map_err(|e| VectorsError::io(&found, e))
             }
         }
     }

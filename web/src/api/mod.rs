@@ -12,7 +12,7 @@ use std::panic::AssertUnwindSafe;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{guard, web, HttpResponse, Route};
-use musearch_searcher::engine::Engine;
+use musearch_searcher::engine::{Engine, EngineError};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -118,24 +118,19 @@ where
     }
 }
 
-/// The API error for an engine error: the client's mistakes keep their code as a 4xx, the rest
-/// are logged and answered as a 500 without details.
-pub(crate) fn engine_error(err: musearch_searcher::Error) -> ApiError {
-    use musearch_searcher::Error;
-    match err {
-        Error::InvalidRequest { code, message } => {
-            let status = if code.ends_with("not_found") || code.starts_with("unknown_") {
-                StatusCode::NOT_FOUND
-            } else {
-                StatusCode::BAD_REQUEST
-            };
-            ApiError::new(status, code, message)
-        }
-        Error::TrackNotFound(id) => track_not_found(&id),
-        other => {
-            tracing::error!(err = %other, "the engine failed");
-            ApiError::internal()
-        }
+/// The API error for an engine error: its kind picks the status ([`ApiError::status_for`]);
+/// the client's mistakes keep their code and message, the rest are logged and answered without
+/// details.
+pub(crate) fn engine_error(err: EngineError) -> ApiError {
+    let kind = err.kind();
+    if !kind.is_client_error() {
+        tracing::error!(err = %err, "the engine failed");
+        return ApiError::failure(kind);
+    }
+    match &err {
+        // The id is echoed quoted and truncated, as for ids refused before the engine.
+        EngineError::TrackNotFound(id) => track_not_found(id),
+        _ => ApiError::new(ApiError::status_for(kind), err.code(), err.to_string()),
     }
 }
 
@@ -188,14 +183,30 @@ mod tests {
 
     #[test]
     fn engine_errors_keep_their_code_and_a_client_status() {
-        let err = engine_error(musearch_searcher::Error::invalid("empty_query", "no words"));
+        let err = engine_error(EngineError::invalid("empty_query", "no words"));
         assert_eq!((err.status.as_u16(), err.code), (400, "empty_query"));
-        let err = engine_error(musearch_searcher::Error::invalid("tag_not_found", "no tag"));
+        let err = engine_error(EngineError::invalid("invalid_limit", "limit 0"));
+        assert_eq!((err.status.as_u16(), err.code), (400, "invalid_limit"));
+        let err = engine_error(EngineError::TagNotFound("x".into()));
         assert_eq!((err.status.as_u16(), err.code), (404, "tag_not_found"));
-        let err = engine_error(musearch_searcher::Error::TrackNotFound("x".into()));
+        assert_eq!(err.message, "no tag \"x\" in this catalog");
+        let err = engine_error(EngineError::TrackNotFound("x".into()));
         assert_eq!((err.status.as_u16(), err.code), (404, "track_not_found"));
+        assert_eq!(err.message, "no track \"x\" in the index");
         let io = std::io::Error::other("disk");
-        let err = engine_error(musearch_searcher::Error::io("/x", io));
+        let map = musearch_searcher::map::MapError::Io {
+            path: "/x".into(),
+            source: io,
+        };
+        let err = engine_error(EngineError::Map(map));
         assert_eq!((err.status.as_u16(), err.code), (500, "internal"));
+        // Bad map input comes from the catalog, not the request: still a 500.
+        let map = musearch_searcher::map::MapError::InvalidInput {
+            message: "too few".into(),
+        };
+        let err = engine_error(EngineError::Map(map));
+        assert_eq!((err.status.as_u16(), err.code), (500, "internal"));
+        let err = engine_error(EngineError::NoIndex("/x".into()));
+        assert_eq!((err.status.as_u16(), err.code), (503, "unavailable"));
     }
 }

@@ -7,7 +7,8 @@ use crate::error::ApiError;
 use crate::params::SearchParams;
 use crate::state::AppState;
 
-/// Free-text search: the engine's `SearchResponse` as it is.
+/// Free-text search: the engine's `SearchResponse` with its tracks linked
+/// ([`crate::links::search`]).
 pub async fn search(
     state: web::Data<AppState>,
     params: web::Query<SearchParams>,
@@ -16,5 +17,5 @@ pub async fn search(
     let response = with_engine(&state, move |e| e.search(&request))
         .await?
         .map_err(engine_error)?;
-    Ok(HttpResponse::Ok().json(response))
+    Ok(HttpResponse::Ok().json(crate::links::search(response)))
 }

@@ -19,7 +19,7 @@ pub async fn detail(
         .await?
         .ok_or_else(|| track_not_found(&id))?;
     detail.paths = state.shown_paths(&detail.paths);
-    Ok(HttpResponse::Ok().json(detail))
+    Ok(HttpResponse::Ok().json(crate::links::detail(detail)))
 }
 
 /// `GET /api/v1/tracks/{id}/audio`: the track's file. Only files of indexed tracks are served,
@@ -32,9 +32,12 @@ pub async fn audio(
 ) -> Result<HttpResponse, ApiError> {
     let id = checked_id(id.into_inner())?;
     let lookup = id.clone();
-    let (path, content_type) = with_engine(&state, move |e| e.audio_file(&lookup))
-        .await?
-        .ok_or_else(|| track_not_found(&id))?;
+    let (path, content_type) = with_engine(&state, move |e| {
+        let file = e.audio_file(&lookup)?;
+        Some((file.path.clone(), crate::links::content_type(&file)))
+    })
+    .await?
+    .ok_or_else(|| track_not_found(&id))?;
     let unreadable = |err: std::io::Error| {
         tracing::warn!(path = %path.display(), %err, "an indexed file cannot be opened");
         ApiError::not_found(
@@ -83,5 +86,5 @@ pub async fn similar(
     let response = with_engine(&state, move |e| e.similar(&id, page.limit, page.offset))
         .await?
         .map_err(engine_error)?;
-    Ok(HttpResponse::Ok().json(response))
+    Ok(HttpResponse::Ok().json(crate::links::similar(response)))
 }
