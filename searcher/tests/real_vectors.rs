@@ -8,7 +8,8 @@ use musearch_searcher::tag_space::TagSpaceConfig;
 
 /// The seed method reproduces the figure DESIGN.md gives for en_core_web_md (nDCG@5 = 0.46),
 /// which checks the import, and the tuned method beats it clearly on every query file: the dev
-/// file (where it must reach the issue's nDCG@5 >= 0.70) and both held-out files. The figures are
+/// file (measured 0.678 since issue 19; floor 0.66, below issue 5's 0.70 target) and both
+/// held-out files. The figures are
 /// those of the spaCy vectors scripts/test.sh provides, and the dev file is `../shared/eval/
 /// queries-dev.tsv` beside the clone (as CI has it): without either the test fails, saying why.
 #[test]
@@ -47,7 +48,11 @@ fn tuned_method_beats_the_seed() {
         );
         if file.ends_with("queries-dev.tsv") {
             assert!((s.ndcg5 - 0.455).abs() < 0.01, "seed nDCG@5 {}", s.ndcg5);
-            assert!(t.ndcg5 >= 0.70, "tuned nDCG@5 on the dev file {}", t.ndcg5);
+            // Issue 5's target was 0.70. With listening contexts that no longer quote evaluation
+            // queries (issue 19) the dev file measures 0.678 (2026-12-04): the target is NOT met,
+            // and this floor guards the measured figure with a margin of 0.02 (the noise of a
+            // 29-query file), not the target.
+            assert!(t.ndcg5 >= 0.66, "tuned nDCG@5 on the dev file {}", t.ndcg5);
         }
         assert!(
             t.ndcg5 > s.ndcg5 + 0.1,
