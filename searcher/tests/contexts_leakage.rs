@@ -51,7 +51,11 @@ fn no_context_item_is_an_evaluation_query() {
         let judgements = parse_judgements(&text)
             .unwrap_or_else(|(line, e)| panic!("{}:{line}: {e}", file.display()));
         assert!(!judgements.is_empty(), "{}: no queries", file.display());
-        queries.extend(judgements.into_iter().map(|j| (norm(&j.query), file.clone())));
+        queries.extend(
+            judgements
+                .into_iter()
+                .map(|j| (norm(&j.query), file.clone())),
+        );
     }
 
     let contexts = parse_contexts(CONTEXTS_TSV).expect("data/tag_contexts.tsv parses");
