@@ -8,10 +8,13 @@
 #   python3, python3-venv, python3-pip   the venv that provides libtorch (scripts/setup-libtorch.sh)
 #   ca-certificates  HTTPS to the package registries
 #   chromium         the headless browser of the page's tests (tests/browser, driven by playwright-core)
+#   fluidsynth, fluid-soundfont-gm   render the synthetic data set's MIDI with the FluidR3 General-MIDI
+#                    soundfont (models/tests/synth_dataset.rs, models/tests/train_fcn.rs, tests/cli_train.rs
+#                    fail without them)
 #   extra packages may be named as arguments (the main job adds unzip for the demo catalog)
 set -euo pipefail
 
-packages=(build-essential pkg-config libopus-dev libsoxr-dev cmake python3 python3-venv python3-pip ca-certificates chromium "$@")
+packages=(build-essential pkg-config libopus-dev libsoxr-dev cmake python3 python3-venv python3-pip ca-certificates chromium fluidsynth fluid-soundfont-gm "$@")
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

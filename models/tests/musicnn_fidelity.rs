@@ -19,8 +19,13 @@ use musearch_models::nets::{NetError, PretrainedModel, Tagger};
 use musearch_models::npy::read_npy_f32;
 use tch::{Device, Tensor};
 
-/// Largest allowed |TF − tch| on a probability.
-const PROBABILITY_TOLERANCE: f32 = 1e-4;
+/// Largest allowed |TF − tch| on a probability: the README's figure is ≤ 1.3e-6 over the four
+/// models (measured 2.8e-7 to 1.24e-6 on 2026-12-04); the bound leaves a margin of about 8x, so a regression
+/// the README would hide fails here.
+const PROBABILITY_TOLERANCE: f32 = 1e-5;
+/// The same on CUDA, where cuDNN may pick other convolution algorithms (and TF32): the README
+/// claims no CUDA figure; this bound is unchanged from before.
+const CUDA_PROBABILITY_TOLERANCE: f32 = 1e-4;
 /// Largest allowed |TF − tch| on an embedding value (these are not squashed to [0, 1]).
 const EMBEDDING_TOLERANCE: f32 = 1e-4;
 
@@ -375,6 +380,9 @@ fn cuda_matches_tensorflow() {
         let (_, expected) = read_reference(&format!("{model}.probabilities.npy"));
         let diff = max_abs_diff(&to_vec(&out.probabilities), &expected);
         println!("{model} on CUDA: max |diff| probabilities {diff:.3e}");
-        assert!(diff <= PROBABILITY_TOLERANCE, "{model} on CUDA: {diff:e}");
+        assert!(
+            diff <= CUDA_PROBABILITY_TOLERANCE,
+            "{model} on CUDA: {diff:e}"
+        );
     }
 }

@@ -151,7 +151,9 @@ fn conv_and_batch_norm_on_cpu() {
 #[test]
 fn libtorch_cuda_is_loaded_when_linked() {
     // The linker trap of DESIGN.md: libtorch_cuda.so must be linked (and so loaded) or CUDA reads
-    // as unavailable on a GPU machine. This holds on any machine, GPU or not.
+    // as unavailable on a GPU machine. This holds on any machine, GPU or not. With a CPU-only
+    // libtorch what is checkable is that there was nothing to link: no libtorch_cuda.so beside the
+    // libtorch_cpu this process loaded, none loaded, and CUDA unavailable.
     let report = runtime_report();
     println!("tch::Cuda::is_available() = {}", tch::Cuda::is_available());
     println!("tch::Cuda::device_count() = {}", tch::Cuda::device_count());
@@ -161,7 +163,29 @@ fn libtorch_cuda_is_loaded_when_linked() {
             report.libtorch_cuda_loaded,
             "libtorch_cuda.so was linked at build time but is not loaded: {report}"
         );
+        return;
     }
+    let cpu = report
+        .loaded_libraries
+        .iter()
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("libtorch_cpu.so"))
+        })
+        .unwrap_or_else(|| panic!("libtorch_cpu.so is not among the loaded libraries: {report}"));
+    let beside = cpu.with_file_name("libtorch_cuda.so");
+    assert!(
+        !beside.exists(),
+        "{} exists beside the loaded {} but was not linked at build time (the build script did \
+         not see it: source scripts/env.sh before building): {report}",
+        beside.display(),
+        cpu.display()
+    );
+    assert!(
+        !report.libtorch_cuda_loaded && !report.cuda_available,
+        "a CPU-only libtorch reports CUDA: {report}"
+    );
 }
 
 /// Needs a CUDA GPU, so it is ignored by default and reported as such (never as a pass):

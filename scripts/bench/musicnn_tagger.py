@@ -9,9 +9,12 @@ librosa.load(sr=16000) + melspectrogram, a fresh TensorFlow graph and checkpoint
 `sess.run` per 3 s patch (musicnn's configuration.BATCH_SIZE is 1). The track-level score is the
 mean over patches, as top_tags computes it.
 
-Then, with `--network-only` (default on), it builds the graph once and times `sess.run` alone on
-the patches of the first files (batches of --network-batch, default musicnn's own 1), to separate
-the network's speed from librosa and graph building.
+Then, unless `--network-patches 0`, it builds the graph once and times `sess.run` alone on the
+first --network-patches patches of the files (batches of --network-batch, default musicnn's own
+1), to separate the network's speed from librosa and graph building. That phase runs inside the
+same process, so a caller timing the whole process for a throughput figure must pass
+`--network-patches 0` (scripts/bench/tagger.sh does, and times the network alone in a separate
+process with `--network-only`, which skips the tagging).
 
 Prints one JSON object: versions, per-file {path, duration_s, patches, seconds, top5}, totals.
 Files that fail are listed under "skipped" and do not stop the run.
@@ -69,8 +72,12 @@ def main():
                    help="patches for the network-only timing (0: skip it)")
     p.add_argument("--network-batch", type=int, default=config.BATCH_SIZE,
                    help="batch size of the network-only timing (default: musicnn's, 1)")
+    p.add_argument("--network-only", action="store_true",
+                   help="skip the tagging: only the network-only timing on the files' patches")
     p.add_argument("files", nargs="+")
     a = p.parse_args()
+    if a.network_only and a.network_patches <= 0:
+        p.error("--network-only needs --network-patches > 0")
     out = {
         "versions": {"tensorflow": tf.__version__, "librosa": librosa.__version__, "numpy": np.__version__},
         "threads": {"intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
@@ -78,7 +85,7 @@ def main():
         "files": [], "skipped": [],
     }
     t_all = time.perf_counter()
-    for f in a.files:
+    for f in [] if a.network_only else a.files:
         t0 = time.perf_counter()
         try:
             with contextlib.redirect_stdout(io.StringIO()):

@@ -3,21 +3,30 @@
 #
 #     scripts/bench/tagger.sh [--model MTT_musicnn] FILE_OR_DIR...
 #
-# Each side gets the whole file list in ONE invocation, on all cores, one after the other:
+# Each side gets the whole file list in ONE invocation, on all cores, one after the other, and
+# this is repeated $ROUNDS times (default 3), alternating the sides (musearch, musicnn, musearch,
+# musicnn, ...); every figure is the MEDIAN over the rounds, and every round is printed with the
+# load average (`uptime`) before it:
 #   * musearch: `target/release/musearch tag --device cpu --json --stats FILES` (built here in
 #     release mode; model from the default store, see `musearch models import-musicnn`);
-#   * musicnn:  scripts/bench/musicnn_tagger.py FILES in the TensorFlow 2.15 venv: $TF_VENV, else
-#     <repo>/.venv-tf (made by scripts/reference/setup-venvs.sh tf), else /work/tf-venv;
-#     musicnn.extractor.extractor per file, as musicnn.tagger.top_tags does.
+#   * musicnn:  scripts/bench/musicnn_tagger.py --network-patches 0 FILES in the TensorFlow 2.15
+#     venv: $TF_VENV, else <repo>/.venv-tf (made by scripts/reference/setup-venvs.sh tf), else
+#     /work/tf-venv; musicnn.extractor.extractor per file, as musicnn.tagger.top_tags does.
+#     `--network-patches 0` leaves out the script's network-only timing, which would otherwise
+#     run inside the timed process (as index_demo.sh and `musearch bench compare` also pass it).
 # Wall time is the whole process (start-up, model loading, decoding, network). It prints tracks per
-# second, × real time and the ratio; the network alone (musearch: the forward passes, timed inside
-# `musearch tag`; musicnn: sess.run on 640 patches after the run); GFLOP per patch counted from
-# the layer shapes; GFLOP/s and the share of the CPU's FP32 peak, with
+# second, × real time and the ratio (median musicnn wall / median musearch wall, and the median
+# of the per-round ratios); the network alone (musearch: the forward passes, timed inside
+# `musearch tag`, median over the rounds; musicnn: `sess.run` on $NETWORK_PATCHES patches,
+# default 640, in a SEPARATE process after the rounds, `musicnn_tagger.py --network-only`, not
+# part of any wall time; NETWORK_PATCHES=0 skips it); GFLOP per patch counted from the layer
+# shapes; GFLOP/s and the share of the CPU's FP32 peak, with
 #     peak = cores × GHz × FLOP/cycle,
 # GHz from /proc/cpuinfo ("cpu MHz", or $CPU_GHZ) and FLOP/cycle = 2 FMA units × 16 FP32 lanes ×
-# 2 with avx512f, 2 × 8 × 2 with avx2+fma ($FLOP_PER_CYCLE overrides: the number of FMA units is
-# not in /proc/cpuinfo; Xeon Scalable Gold/Platinum parts have two AVX-512 FMA units).
-# Also prints how often both sides agree on each file's top-5 tags (mean over patches).
+# 2 with avx512f, 2 × 8 × 2 with avx2+fma ($FLOP_PER_CYCLE overrides). The number of FMA units
+# is not in /proc/cpuinfo: it is the microarchitecture's (docs/BENCHMARKS.md says how it was
+# established for the machine measured there).
+# Also prints how often both sides agree on each file's top-5 tags (mean over patches, round 1).
 # Extra flags for musearch tag: $MUSEARCH_TAG_FLAGS (e.g. "--threads 2 --batch-size 32").
 # SKIP_BUILD=1 uses target/release/musearch as it is.
 set -euo pipefail
@@ -38,26 +47,46 @@ out="$(mktemp -d)"
 mapfile -t files < <(for p in "$@"; do
   if [ -d "$p" ]; then find -L "$p" -type f | sort; else echo "$p"; fi
 done)
-echo "${#files[@]} files; musearch first, then musicnn (TensorFlow), each on all cores" >&2
+rounds="${ROUNDS:-3}"
+network_patches="${NETWORK_PATCHES:-640}"
+echo "${#files[@]} files; $rounds rounds of musearch then musicnn (TensorFlow), each on all cores" >&2
 
 now() { date +%s.%N; }
-t0=$(now)
-# shellcheck disable=SC2086
-"$repo/target/release/musearch" tag --device cpu --model "$model" --json --stats \
-  ${MUSEARCH_TAG_FLAGS:-} "${files[@]}" > "$out/musearch.jsonl" 2> "$out/musearch.err" || true
-t1=$(now)
-"$tf_venv/bin/python" "$repo/scripts/bench/musicnn_tagger.py" --model "$model" "${files[@]}" \
-  > "$out/musicnn.json" 2> "$out/musicnn.err"
-t2=$(now)
-grep '^stats: ' "$out/musearch.err" | sed 's/^stats: //' > "$out/stats.json" || {
-  cat "$out/musearch.err" >&2; exit 1; }
+for r in $(seq 1 "$rounds"); do
+  echo "round $r/$rounds: $(uptime)" >&2
+  uptime > "$out/load-$r.txt"
+  t0=$(now)
+  # shellcheck disable=SC2086
+  "$repo/target/release/musearch" tag --device cpu --model "$model" --json --stats \
+    ${MUSEARCH_TAG_FLAGS:-} "${files[@]}" > "$out/musearch-$r.jsonl" 2> "$out/musearch-$r.err" || true
+  t1=$(now)
+  "$tf_venv/bin/python" "$repo/scripts/bench/musicnn_tagger.py" --model "$model" --network-patches 0 \
+    "${files[@]}" > "$out/musicnn-$r.json" 2> "$out/musicnn-$r.err"
+  t2=$(now)
+  echo "$t1 - $t0" | bc > "$out/wall-musearch-$r.txt"
+  echo "$t2 - $t1" | bc > "$out/wall-musicnn-$r.txt"
+  grep '^stats: ' "$out/musearch-$r.err" | sed 's/^stats: //' > "$out/stats-$r.json" || {
+    cat "$out/musearch-$r.err" >&2; exit 1; }
+  echo "round $r: musearch $(cat "$out/wall-musearch-$r.txt") s, musicnn $(cat "$out/wall-musicnn-$r.txt") s" >&2
+done
+uptime > "$out/load-end.txt"
+if [ "$network_patches" -gt 0 ]; then
+  echo "musicnn network alone: sess.run on $network_patches patches (separate process, untimed for throughput)" >&2
+  "$tf_venv/bin/python" "$repo/scripts/bench/musicnn_tagger.py" --model "$model" --network-only \
+    --network-patches "$network_patches" "${files[@]}" > "$out/musicnn-network.json" 2> "$out/musicnn-network.err"
+fi
 
-python3 - "$out" "$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)" "$model" <<'PY'
-import json, os, sys
-out, m_wall, p_wall, model = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
-stats = json.load(open(f"{out}/stats.json"))
-m = [json.loads(l) for l in open(f"{out}/musearch.jsonl")]
-p = json.load(open(f"{out}/musicnn.json"))
+python3 - "$out" "$rounds" "$model" <<'PY'
+import json, os, statistics, sys
+out, rounds, model = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+med = statistics.median
+stats = [json.load(open(f"{out}/stats-{r}.json")) for r in range(1, rounds + 1)]
+m_walls = [float(open(f"{out}/wall-musearch-{r}.txt").read()) for r in range(1, rounds + 1)]
+p_walls = [float(open(f"{out}/wall-musicnn-{r}.txt").read()) for r in range(1, rounds + 1)]
+loads = [open(f"{out}/load-{r}.txt").read().split("load average:")[1].strip() for r in range(1, rounds + 1)]
+load_end = open(f"{out}/load-end.txt").read().split("load average:")[1].strip()
+m = [json.loads(l) for l in open(f"{out}/musearch-1.jsonl")]
+p = json.load(open(f"{out}/musicnn-1.json"))
 both = {r["file"] for r in m} & {f["path"] for f in p["files"]}
 audio = sum(r["duration_secs"] for r in m if r["file"] in both)
 n = len(both)
@@ -75,29 +104,39 @@ elif "avx2" in flags and "fma" in flags:
 else:
     fpc, why = 8.0, "sse: 4 lanes x 2 units"
 peak = cores * ghz * fpc
-gflop = stats["gflop_per_patch"]
-net = p.get("network_only")
+gflop = stats[0]["gflop_per_patch"]
+net = None
+if os.path.exists(f"{out}/musicnn-network.json"):
+    net = json.load(open(f"{out}/musicnn-network.json")).get("network_only")
 print(f"machine: {cpu}, {cores} cores at {ghz:.2f} GHz; FP32 peak = {cores} x {ghz:.2f} GHz x {fpc:.0f} FLOP/cycle ({why}) = {peak:.0f} GFLOP/s")
 print(f"model {model}: {gflop:.3f} GFLOP per 3 s patch (2 x multiply-accumulates of every conv and dense layer)")
-print(f"musearch: libtorch threads {stats['threads']}, batch {stats['batch_size']}; musicnn: TensorFlow {p['versions']['tensorflow']}, librosa {p['versions']['librosa']}")
-print(f"{n} tracks both sides tagged, {audio/3600:.2f} h of audio ({stats['patches']} patches on musearch's side)")
+print(f"musearch: libtorch threads {stats[0]['threads']}, batch {stats[0]['batch_size']}; musicnn: TensorFlow {p['versions']['tensorflow']}, librosa {p['versions']['librosa']}")
+print(f"{n} tracks both sides tagged, {audio/3600:.2f} h of audio ({stats[0]['patches']} patches on musearch's side)")
 print()
-print(f"{'':34} {'musearch':>10} {'musicnn':>10} {'ratio':>7}")
-print(f"{'wall time (s)':34} {m_wall:>10.1f} {p_wall:>10.1f} {p_wall/m_wall:>6.2f}x")
-print(f"{'tracks per second':34} {n/m_wall:>10.3f} {n/p_wall:>10.3f} {p_wall/m_wall:>6.2f}x")
-print(f"{'x real time':34} {audio/m_wall:>10.1f} {audio/p_wall:>10.1f} {p_wall/m_wall:>6.2f}x")
-m_net = stats["network_gflops"]
+print(f"{'round':6} {'load average before':22} {'musearch s':>11} {'musicnn s':>10} {'ratio':>7}")
+for r in range(rounds):
+    print(f"{r + 1:<6} {loads[r]:22} {m_walls[r]:>11.1f} {p_walls[r]:>10.1f} {p_walls[r] / m_walls[r]:>6.2f}x")
+print(f"load average after the last round: {load_end}")
+print()
+mw, pw = med(m_walls), med(p_walls)
+print(f"median over {rounds} rounds:{'':13} {'musearch':>10} {'musicnn':>10} {'ratio':>7}")
+print(f"{'wall time (s)':34} {mw:>10.1f} {pw:>10.1f} {pw/mw:>6.2f}x")
+print(f"{'tracks per second':34} {n/mw:>10.3f} {n/pw:>10.3f} {pw/mw:>6.2f}x")
+print(f"{'x real time':34} {audio/mw:>10.1f} {audio/pw:>10.1f} {pw/mw:>6.2f}x")
+print(f"{'median of the per-round ratios':34} {'':>10} {'':>10} {med([b / a for a, b in zip(m_walls, p_walls)]):>6.2f}x")
+m_net = med([s["network_gflops"] for s in stats])
 row = f"{'network alone (GFLOP/s)':34} {m_net:>10.1f}"
 if net:
     p_net = gflop * net["patches"] / net["seconds"]
-    row += f" {p_net:>10.1f} {m_net/p_net:>6.2f}x   (musicnn: sess.run on {net['patches']} patches, batch {net['batch_size']})"
+    row += f" {p_net:>10.1f} {m_net/p_net:>6.2f}x   (musicnn: sess.run on {net['patches']} patches, batch {net['batch_size']}, separate process)"
 print(row)
 print(f"{'network share of FP32 peak':34} {100*m_net/peak:>9.1f}%" + (f" {100*p_net/peak:>9.1f}%" if net else ""))
-print(f"musearch network time: {stats['network_secs']:.1f} s of {stats['wall_secs']:.1f} s in-process wall ({100*stats['network_secs']/stats['wall_secs']:.0f}%)")
+net_secs, in_wall = med([s["network_secs"] for s in stats]), med([s["wall_secs"] for s in stats])
+print(f"musearch network time (median): {net_secs:.1f} s of {in_wall:.1f} s in-process wall ({100*net_secs/in_wall:.0f}%)")
 top_m = {r["file"]: [t for t, _ in r["tags"][:5]] for r in m}
 agree = [len(set(top_m[f["path"]]) & set(f["top5"])) for f in p["files"] if f["path"] in both]
 print(f"top-5 tags in common per track: mean {sum(agree)/max(1,len(agree)):.2f} of 5 (min {min(agree) if agree else 0})")
 for s in p.get("skipped", []): print("  musicnn skipped:", s["path"], s["reason"])
 PY
-grep '^skipped' "$out/musearch.err" >&2 || true
+grep '^skipped' "$out/musearch-1.err" >&2 || true
 echo "raw outputs in $out" >&2

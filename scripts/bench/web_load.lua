@@ -1,6 +1,7 @@
 -- wrk script for scripts/bench/web_load.sh: GET /api/v1/search cycling through the queries of a
 -- judgement file (`query<TAB>tags`, lines starting with # skipped), then one summary line.
 --     wrk ... -s scripts/bench/web_load.lua URL -- QUERIES.tsv [LIMIT]
+-- LIMIT is the page size asked for (default 20: what the load-test figures in docs/BENCHMARKS.md used).
 
 local paths = {}
 local counter = 0

@@ -15,18 +15,9 @@ use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// The tag space over the union vocabulary on the real vectors (`$MUSEARCH_VECTORS`, else the
-/// model store's spaCy vectors), or `None`, with a visible note, when the file is absent.
-fn real_space() -> Option<TagSpace> {
-    let path = vectors::default_path(VectorSource::SpacyMd);
-    if !path.exists() {
-        eprintln!(
-            "SKIPPED: no word vectors at {} (set MUSEARCH_VECTORS or run \
-             `musearch models import-vectors`)",
-            path.display()
-        );
-        return None;
-    }
-    Some(common::space(WordVectors::open(&path).unwrap()))
+/// model store's spaCy vectors). Fails, with instructions, when the file is absent.
+fn real_space() -> TagSpace {
+    common::space(common::real_vectors())
 }
 
 /// Tags, their models (by vocabulary) and their tag-space vectors.
@@ -57,7 +48,7 @@ fn distance(map: &TagMap, a: &str, b: &str) -> Option<f32> {
 
 #[test]
 fn tag_map_on_real_vectors_groups_synonyms() {
-    let Some(space) = real_space() else { return };
+    let space = real_space();
     let (tags, models, vectors) = tag_inputs(&space);
     assert_eq!(tags, musearch_models::tags::union_vocabulary());
     let params = tag_map_params();

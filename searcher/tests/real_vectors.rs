@@ -8,26 +8,32 @@ use musearch_searcher::tag_space::TagSpaceConfig;
 
 /// The seed method reproduces the figure DESIGN.md gives for en_core_web_md (nDCG@5 = 0.46),
 /// which checks the import, and the tuned method beats it clearly on every query file: the dev
-/// file (where, with the default spacy-md vectors, it must reach the issue's nDCG@5 >= 0.70) and
-/// both held-out files.
+/// file (measured 0.678 since issue 19; floor 0.66, below issue 5's 0.70 target) and both
+/// held-out files. The figures are
+/// those of the spaCy vectors scripts/test.sh provides, and the dev file is `../shared/eval/
+/// queries-dev.tsv` beside the clone (as CI has it): without either the test fails, saying why.
 #[test]
 fn tuned_method_beats_the_seed() {
     let dev = common::repo_root().join("../shared/eval/queries-dev.tsv");
     let heldout = common::repo_root().join("fixtures/eval/queries-heldout.tsv");
-    let blind = common::repo_root().join("fixtures/eval/queries-heldout2.tsv");
+    let heldout2 = common::repo_root().join("fixtures/eval/queries-heldout2.tsv");
+    assert!(
+        dev.is_file(),
+        "the dev queries are missing: {} (the shared evaluation files belong beside the clone, \
+         in ../shared/eval)",
+        dev.display()
+    );
     let vectors = common::real_vectors();
-    let spacy = vectors.dims() == 300;
+    assert_eq!(
+        vectors.dims(),
+        300,
+        "these floors are for en_core_web_md's 300-d vectors, which scripts/test.sh provides \
+         (MUSEARCH_VECTORS names {}-d vectors)",
+        vectors.dims()
+    );
     let seed = common::space_with(common::real_vectors(), TagSpaceConfig::seed());
     let tuned = common::space(vectors);
-    let mut files = vec![heldout, blind];
-    if dev.exists() {
-        files.push(dev);
-    } else {
-        eprintln!(
-            "note: {} not found, scoring the held-out set only",
-            dev.display()
-        );
-    }
+    let files = [dev, heldout, heldout2];
     for file in files {
         let judgements = eval::read_judgements(&file).unwrap();
         let s = eval::evaluate(&judgements, |q| seed.weigh(q).ranking());
@@ -40,9 +46,13 @@ fn tuned_method_beats_the_seed() {
             s.ndcg10,
             t.ndcg10
         );
-        if spacy && file.ends_with("queries-dev.tsv") {
+        if file.ends_with("queries-dev.tsv") {
             assert!((s.ndcg5 - 0.455).abs() < 0.01, "seed nDCG@5 {}", s.ndcg5);
-            assert!(t.ndcg5 >= 0.70, "tuned nDCG@5 on the dev file {}", t.ndcg5);
+            // Issue 5's target was 0.70. With listening contexts that no longer quote evaluation
+            // queries (issue 19) the dev file measures 0.678 (2026-12-04): the target is NOT met,
+            // and this floor guards the measured figure with a margin of 0.02 (the noise of a
+            // 29-query file), not the target.
+            assert!(t.ndcg5 >= 0.66, "tuned nDCG@5 on the dev file {}", t.ndcg5);
         }
         assert!(
             t.ndcg5 > s.ndcg5 + 0.1,
@@ -51,7 +61,7 @@ fn tuned_method_beats_the_seed() {
             t.ndcg5,
             s.ndcg5
         );
-        // The blind situational set (held-out 2) is the hardest: only the margin over the seed.
+        // The situational set (held-out 2, contaminated) is the hardest: only the margin over the seed.
         assert!(
             file.ends_with("queries-heldout2.tsv") || t.ndcg5 > 0.5,
             "{}: tuned nDCG@5 {}",
