@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 use super::decode::{AudioDecoder, StreamInfo};
 use super::error::AudioError;
 use super::mel::{LogMelExtractor, MelConfig, MelFilterbank};
-use super::resample::StreamingResampler;
+use super::resample::{ResampleError, StreamingResampler};
 
 /// Sample rate the networks expect, in Hz.
 pub const SAMPLE_RATE: u32 = 16_000;
@@ -71,9 +71,9 @@ pub fn stream_log_mel_from(
     let path = decoder.path().to_owned();
     let path = path.as_path();
     let rate = decoder.info().sample_rate;
-    let resample_err = |reason: String| AudioError::Resample {
+    let resample_err = |e: ResampleError| AudioError::Resample {
         path: path.to_owned(),
-        reason,
+        reason: e.to_string(),
     };
     let mut resampler = StreamingResampler::new(rate, SAMPLE_RATE).map_err(resample_err)?;
     let mut mel = LogMelExtractor::with_filterbank(MelConfig::musicnn(), musicnn_filterbank());
@@ -102,9 +102,9 @@ pub fn stream_log_mel_from(
 /// This holds the whole signal in memory; use [`stream_log_mel`] for long files.
 pub fn decode_16k(path: &Path) -> Result<(Vec<f32>, StreamInfo), AudioError> {
     let mut decoder = AudioDecoder::open(path)?;
-    let resample_err = |reason: String| AudioError::Resample {
+    let resample_err = |e: ResampleError| AudioError::Resample {
         path: path.to_owned(),
-        reason,
+        reason: e.to_string(),
     };
     let mut resampler =
         StreamingResampler::new(decoder.info().sample_rate, SAMPLE_RATE).map_err(resample_err)?;

@@ -10,6 +10,17 @@ use rubato::{FftFixedIn, Resampler as _};
 /// large enough that the FFTs are efficient.
 const CHUNK_SECONDS: f64 = 0.1;
 
+/// The resampler refused its settings or its input (rubato's error).
+#[derive(Debug, thiserror::Error)]
+pub enum ResampleError {
+    /// The rates or the chunk size cannot make a resampler.
+    #[error(transparent)]
+    Construction(#[from] rubato::ResamplerConstructionError),
+    /// A chunk could not be processed.
+    #[error(transparent)]
+    Process(#[from] rubato::ResampleError),
+}
+
 /// Resamples a mono stream from one rate to another, chunk by chunk.
 pub struct StreamingResampler {
     from: u32,
@@ -35,15 +46,18 @@ impl std::fmt::Debug for StreamingResampler {
 
 impl StreamingResampler {
     /// A resampler from `from` Hz to `to` Hz for one channel.
-    pub fn new(from: u32, to: u32) -> Result<Self, String> {
+    pub fn new(from: u32, to: u32) -> Result<Self, ResampleError> {
         let inner = if from == to {
             None
         } else {
             let chunk = ((from as f64 * CHUNK_SECONDS) as usize).max(64);
-            Some(
-                FftFixedIn::<f32>::new(from as usize, to as usize, chunk, 2, 1)
-                    .map_err(|e| e.to_string())?,
-            )
+            Some(FftFixedIn::<f32>::new(
+                from as usize,
+                to as usize,
+                chunk,
+                2,
+                1,
+            )?)
         };
         let skip = inner.as_ref().map_or(0, |r| r.output_delay());
         let out_scratch = vec![vec![
@@ -63,7 +77,7 @@ impl StreamingResampler {
     }
 
     /// Feeds input samples and appends whatever output is ready to `out`.
-    pub fn push(&mut self, input: &[f32], out: &mut Vec<f32>) -> Result<(), String> {
+    pub fn push(&mut self, input: &[f32], out: &mut Vec<f32>) -> Result<(), ResampleError> {
         self.input_total += input.len() as u64;
         let Some(inner) = self.inner.as_mut() else {
             out.extend_from_slice(input);
@@ -78,9 +92,7 @@ impl StreamingResampler {
                 break;
             }
             let chunk = &self.pending[consumed..consumed + need];
-            let (_, produced) = inner
-                .process_into_buffer(&[chunk], &mut self.out_scratch, None)
-                .map_err(|e| e.to_string())?;
+            let (_, produced) = inner.process_into_buffer(&[chunk], &mut self.out_scratch, None)?;
             consumed += need;
             emit(
                 &self.out_scratch[0][..produced],
@@ -96,7 +108,7 @@ impl StreamingResampler {
 
     /// Flushes the resampler at the end of the stream. After this, exactly
     /// `ceil(total_input · to / from)` samples have been produced.
-    pub fn finish(&mut self, out: &mut Vec<f32>) -> Result<(), String> {
+    pub fn finish(&mut self, out: &mut Vec<f32>) -> Result<(), ResampleError> {
         let target = (self.input_total * self.to as u64).div_ceil(self.from as u64);
         let Some(inner) = self.inner.as_mut() else {
             return Ok(());
@@ -106,9 +118,8 @@ impl StreamingResampler {
             let need = inner.input_frames_next();
             let mut chunk = std::mem::take(&mut self.pending);
             chunk.resize(need, 0.0);
-            let (_, produced) = inner
-                .process_into_buffer(&[&chunk[..]], &mut self.out_scratch, None)
-                .map_err(|e| e.to_string())?;
+            let (_, produced) =
+                inner.process_into_buffer(&[&chunk[..]], &mut self.out_scratch, None)?;
             emit(
                 &self.out_scratch[0][..produced],
                 &mut self.skip,
