@@ -30,7 +30,7 @@
 //! * [`batching`]: a forward pass's output and flat patches run a batch at a time;
 //! * [`tagger`]: [`Tagger`], and loading it from the model store;
 //! * [`import`]: musicnn's wheel unpacked and its taggers converted into the model store;
-//! * [`error`]: [`NetError`].
+//! * [`NetError`], in [`error`]: what can go wrong.
 
 pub mod batching;
 mod blocks;
