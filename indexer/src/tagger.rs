@@ -178,8 +178,7 @@ mod torch {
     use std::path::Path;
 
     use musearch_models::audio::{N_MELS, PATCH_FRAMES};
-    use musearch_models::nets::stored::StoredTagger;
-    use musearch_models::nets::{Device, Tensor};
+    use musearch_models::nets::{Device, Tagger, Tensor};
 
     use super::{BatchOutput, ModelSpec, TrackTagger};
     use crate::error::IndexerError;
@@ -187,7 +186,7 @@ mod torch {
     /// musicnn's pretrained taggers from the model store, run by libtorch.
     #[derive(Debug)]
     pub struct TorchTaggers {
-        taggers: Vec<StoredTagger>,
+        taggers: Vec<Tagger>,
         specs: Vec<ModelSpec>,
     }
 
@@ -203,7 +202,7 @@ mod torch {
             let mut taggers = Vec::new();
             let mut specs = Vec::new();
             for name in models {
-                let (tagger, manifest, weights) = StoredTagger::load(store, name, device)
+                let (tagger, manifest, weights) = Tagger::load(store, name, device)
                     .map_err(|e| IndexerError::Tagger(e.to_string()))?;
                 let hash = crate::scan::hash_file(&weights)?;
                 specs.push(ModelSpec {

@@ -15,6 +15,7 @@
 //! * `plot` (feature `plot`): heat-map pictures of spectrograms and taggrams, with labelled axes (embedded
 //!   DejaVu Sans font).
 //! * [`store`]: where model weights live (`$MUSEARCH_HOME`).
+//! * [`rng`]: the seeded generator of the synthetic data (SplitMix64).
 //! * `torch_runtime` (feature `torch`): device choice (`cpu`, `cuda:N`, `auto`) and a report of
 //!   what libtorch can do here (CUDA, cuDNN, threads).
 //! * [`tags`]: the tag vocabularies of the pretrained taggers.
@@ -46,6 +47,7 @@ pub mod nets;
 pub mod npy;
 #[cfg(feature = "plot")]
 pub mod plot;
+pub mod rng;
 pub mod store;
 #[cfg(feature = "plot")]
 pub mod taggram;

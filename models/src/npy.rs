@@ -26,12 +26,53 @@ pub enum NpyError {
         source: std::io::Error,
     },
     /// The file is not a `.npy` file musearch can read.
-    #[error("{path}: not a readable .npy file: {reason}")]
+    #[error("{path}: not a readable .npy file: {source}")]
     Format {
         /// The file.
         path: PathBuf,
         /// What is wrong.
-        reason: String,
+        #[source]
+        source: NpyFormatError,
+    },
+}
+
+/// What is wrong with the bytes of a `.npy` array ([`parse_npy_f32`]), or with an array to
+/// write.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NpyFormatError {
+    /// The bytes do not start with NumPy's magic string.
+    #[error("missing NumPy magic")]
+    BadMagic,
+    /// A format version other than 1, 2 or 3.
+    #[error("unsupported format version {0}")]
+    Version(u8),
+    /// The header is cut short.
+    #[error("truncated header")]
+    TruncatedHeader,
+    /// The header is not UTF-8 text.
+    #[error("header is not text")]
+    HeaderNotText,
+    /// The header dictionary lacks a key.
+    #[error("no {0:?} in the header")]
+    MissingKey(&'static str),
+    /// An element type other than little-endian float32 or float64.
+    #[error("dtype {0} (only little-endian float32 '<f4' and float64 '<f8' are supported)")]
+    Dtype(String),
+    /// `fortran_order` is neither `True` nor `False`.
+    #[error("bad fortran_order {0}")]
+    FortranOrder(String),
+    /// The shape is not a tuple of sizes.
+    #[error("malformed shape {0}")]
+    Shape(String),
+    /// The data does not hold the number of values the shape says.
+    #[error("expected {expected} data bytes for shape {shape:?}, found {found}")]
+    DataLength {
+        /// The shape.
+        shape: Vec<usize>,
+        /// Bytes the shape needs.
+        expected: usize,
+        /// Bytes present.
+        found: usize,
     },
 }
 
@@ -66,10 +107,11 @@ pub fn write_npy_f32(path: &Path, shape: &[usize], data: &[f32]) -> Result<(), N
     if expected != data.len() {
         return Err(NpyError::Format {
             path: path.to_owned(),
-            reason: format!(
-                "shape {shape:?} holds {expected} values, got {}",
-                data.len()
-            ),
+            source: NpyFormatError::DataLength {
+                shape: shape.to_vec(),
+                expected: expected * 4,
+                found: data.len() * 4,
+            },
         });
     }
     let io = |source| NpyError::Io {
@@ -84,86 +126,112 @@ pub fn write_npy_f32(path: &Path, shape: &[usize], data: &[f32]) -> Result<(), N
     w.flush().map_err(io)
 }
 
-/// Reads a `.npy` file of `<f4` or `<f8` values in C order; returns its shape and values as `f32`.
+/// Reads a `.npy` file of `<f4` or `<f8` values (C or Fortran order); returns its shape and
+/// its values as `f32` in row-major (C) order.
 pub fn read_npy_f32(path: &Path) -> Result<(Vec<usize>, Vec<f32>), NpyError> {
     let io = |source| NpyError::Io {
         path: path.to_owned(),
         source,
-    };
-    let bad = |reason: &str| NpyError::Format {
-        path: path.to_owned(),
-        reason: reason.to_string(),
     };
     let mut bytes = Vec::new();
     File::open(path)
         .map_err(io)?
         .read_to_end(&mut bytes)
         .map_err(io)?;
+    parse_npy_f32(&bytes).map_err(|source| NpyError::Format {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Parses a `.npy` array held in memory (format version 1, 2 or 3; `<f4` or `<f8` values in C
+/// or Fortran order); returns its shape and its values as `f32` in row-major (C) order.
+pub fn parse_npy_f32(bytes: &[u8]) -> Result<(Vec<usize>, Vec<f32>), NpyFormatError> {
     if bytes.len() < 10 || &bytes[..6] != MAGIC {
-        return Err(bad("missing NumPy magic"));
+        return Err(NpyFormatError::BadMagic);
     }
     let (header_len, header_start) = match bytes[6] {
         1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
         2 | 3 if bytes.len() >= 12 => (
-            u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize,
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
             12,
         ),
-        v => return Err(bad(&format!("unsupported format version {v}"))),
+        2 | 3 => return Err(NpyFormatError::TruncatedHeader),
+        v => return Err(NpyFormatError::Version(v)),
     };
     let data_start = header_start + header_len;
     let header = std::str::from_utf8(
         bytes
             .get(header_start..data_start)
-            .ok_or_else(|| bad("truncated header"))?,
+            .ok_or(NpyFormatError::TruncatedHeader)?,
     )
-    .map_err(|_| bad("header is not text"))?;
-    let field = |key: &str| -> Option<&str> {
-        let at = header.find(&format!("'{key}'"))? + key.len() + 2;
-        Some(header[at..].trim_start_matches([':', ' ']))
+    .map_err(|_| NpyFormatError::HeaderNotText)?;
+    let descr = dict_value(header, "descr").ok_or(NpyFormatError::MissingKey("descr"))?;
+    let width = match descr.trim_matches(|c| c == '\'' || c == '"') {
+        "<f4" => 4,
+        "<f8" => 8,
+        other => return Err(NpyFormatError::Dtype(other.to_string())),
     };
-    let descr = field("descr").ok_or_else(|| bad("no descr"))?;
-    let width = if descr.starts_with("'<f4'") {
-        4
-    } else if descr.starts_with("'<f8'") {
-        8
-    } else {
-        return Err(bad(
-            "only little-endian float32/float64 arrays are supported",
-        ));
+    let fortran_order = match dict_value(header, "fortran_order") {
+        Some("True") => true,
+        Some("False") | None => false,
+        Some(other) => return Err(NpyFormatError::FortranOrder(other.to_string())),
     };
-    let fortran_order = field("fortran_order").is_some_and(|v| v.starts_with("True"));
-    let shape_text = field("shape").ok_or_else(|| bad("no shape"))?;
-    let close = shape_text.find(')').ok_or_else(|| bad("malformed shape"))?;
-    let shape: Vec<usize> = shape_text[1..close]
+    let shape_text = dict_value(header, "shape").ok_or(NpyFormatError::MissingKey("shape"))?;
+    let shape: Vec<usize> = shape_text
+        .strip_prefix('(')
+        .and_then(|s| s.strip_suffix(')'))
+        .ok_or_else(|| NpyFormatError::Shape(shape_text.to_string()))?
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<usize>().map_err(|_| bad("malformed shape")))
+        .map(|s| {
+            s.parse::<usize>()
+                .map_err(|_| NpyFormatError::Shape(shape_text.to_string()))
+        })
         .collect::<Result<_, _>>()?;
     let count: usize = shape.iter().product();
     let payload = &bytes[data_start..];
-    if payload.len() != count * width {
-        return Err(bad(&format!(
-            "expected {} data bytes for shape {shape:?}, found {}",
-            count * width,
-            payload.len()
-        )));
+    if Some(payload.len()) != count.checked_mul(width) {
+        return Err(NpyFormatError::DataLength {
+            expected: count.saturating_mul(width),
+            found: payload.len(),
+            shape,
+        });
     }
     let values: Vec<f32> = if width == 4 {
         payload
             .chunks_exact(4)
-            .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect()
     } else {
         payload
             .chunks_exact(8)
-            .map(|c| f64::from_le_bytes(c.try_into().unwrap()) as f32)
+            .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32)
             .collect()
     };
     if fortran_order && shape.len() > 1 {
-        return Ok((shape.clone(), fortran_to_c_order(&shape, &values)));
+        let values = fortran_to_c_order(&shape, &values);
+        return Ok((shape, values));
     }
     Ok((shape, values))
+}
+
+/// The raw text of `key`'s value in the Python dict literal of a `.npy` header (single or
+/// double quotes around the key; a tuple value whole, parentheses included).
+fn dict_value<'a>(header: &'a str, key: &str) -> Option<&'a str> {
+    let pos = header
+        .find(&format!("'{key}'"))
+        .or_else(|| header.find(&format!("\"{key}\"")))?;
+    let rest = &header[pos + key.len() + 2..];
+    let rest = rest.trim_start().strip_prefix(':')?.trim_start();
+    if rest.starts_with('(') {
+        let end = rest.find(')')?;
+        Some(&rest[..=end])
+    } else {
+        let end = rest.find([',', '}']).unwrap_or(rest.len());
+        Some(rest[..end].trim())
+    }
 }
 
 /// Reorders column-major (Fortran) values of an array of `shape` into row-major (C) order.
@@ -301,6 +369,90 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x.npy");
         std::fs::write(&p, b"hello").unwrap();
-        assert!(matches!(read_npy_f32(&p), Err(NpyError::Format { .. })));
+        assert!(matches!(
+            read_npy_f32(&p),
+            Err(NpyError::Format {
+                source: NpyFormatError::BadMagic,
+                ..
+            })
+        ));
+    }
+
+    /// A version-1 `.npy` file of `values` under a hand-written header dictionary.
+    fn npy_bytes(dict: &str, values: &[u8]) -> Vec<u8> {
+        let mut h = dict.to_string();
+        while (10 + h.len() + 1) % 64 != 0 {
+            h.push(' ');
+        }
+        h.push('\n');
+        let mut out = MAGIC.to_vec();
+        out.extend_from_slice(&[1, 0]);
+        out.extend_from_slice(&(h.len() as u16).to_le_bytes());
+        out.extend_from_slice(h.as_bytes());
+        out.extend_from_slice(values);
+        out
+    }
+
+    fn le_bytes(values: &[f32]) -> Vec<u8> {
+        values.iter().flat_map(|v| v.to_le_bytes()).collect()
+    }
+
+    #[test]
+    fn parses_c_and_fortran_order_from_memory() {
+        let c = npy_bytes(
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }",
+            &le_bytes(&[1., 2., 3., 4., 5., 6.]),
+        );
+        let (shape, values) = parse_npy_f32(&c).unwrap();
+        assert_eq!(shape, [2, 3]);
+        assert_eq!(values, [1., 2., 3., 4., 5., 6.]);
+        // The same matrix stored column by column, with double-quoted keys.
+        let f = npy_bytes(
+            "{\"descr\": \"<f4\", \"fortran_order\": True, \"shape\": (2, 3)}",
+            &le_bytes(&[1., 4., 2., 5., 3., 6.]),
+        );
+        assert_eq!(parse_npy_f32(&f).unwrap(), (shape, values));
+        let doubles: Vec<u8> = [0.5f64, -2.0]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        let d = npy_bytes(
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }",
+            &doubles,
+        );
+        assert_eq!(parse_npy_f32(&d).unwrap(), (vec![2], vec![0.5, -2.0]));
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_read() {
+        let dict = |descr: &str, shape: &str| {
+            format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}")
+        };
+        let two = le_bytes(&[0., 0.]);
+        let err = parse_npy_f32(&npy_bytes(&dict("<i4", "(2,)"), &two)).unwrap_err();
+        assert_eq!(err, NpyFormatError::Dtype("<i4".into()));
+        assert!(err.to_string().contains("<i4"), "{err}");
+        let err = parse_npy_f32(&npy_bytes(&dict("<f4", "(3,)"), &two)).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                NpyFormatError::DataLength {
+                    expected: 12,
+                    found: 8,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let err = parse_npy_f32(&npy_bytes(&dict("<f4", "(x,)"), &two)).unwrap_err();
+        assert!(matches!(err, NpyFormatError::Shape(_)), "{err}");
+        let mut future = npy_bytes(&dict("<f4", "(2,)"), &two);
+        future[6] = 9;
+        assert_eq!(parse_npy_f32(&future), Err(NpyFormatError::Version(9)));
+        let bytes = npy_bytes(&dict("<f4", "(2,)"), &two);
+        assert_eq!(
+            parse_npy_f32(&bytes[..20]),
+            Err(NpyFormatError::TruncatedHeader)
+        );
     }
 }

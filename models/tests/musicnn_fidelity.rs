@@ -125,7 +125,10 @@ fn electronic_excerpt_is_tagged_electronic() {
         let row = to_vec(&probs.get(i));
         let mut order: Vec<usize> = (0..row.len()).collect();
         order.sort_by(|&a, &b| row[b].total_cmp(&row[a]));
-        let top3: Vec<&str> = order[..3].iter().map(|&j| tagger.tags()[j]).collect();
+        let top3: Vec<&str> = order[..3]
+            .iter()
+            .map(|&j| tagger.tags()[j].as_str())
+            .collect();
         assert!(
             top3.contains(&"techno") && top3.contains(&"electronic"),
             "{top3:?}"

@@ -185,14 +185,14 @@ fn fit_on_synthetic_clips_logs_checkpoints_and_resumes() {
     );
 }
 
-/// A run exported into a model store loads back as a [`StoredTagger`] that scores exactly as
+/// A run exported into a model store loads back as a [`Tagger`] that scores exactly as
 /// the trainer did, for every trainable architecture and for MFCC input.
 #[test]
 fn exported_runs_load_from_the_store_and_score_identically() {
     use musearch_models::manifest::ModelManifest;
     use musearch_models::nets::mfcc::InputFeatures;
-    use musearch_models::nets::stored::StoredTagger;
     use musearch_models::nets::trainable::TRAINABLE_ARCHITECTURES;
+    use musearch_models::nets::Tagger;
     use musearch_models::train::export::export_run;
 
     tch::set_num_threads(1);
@@ -227,7 +227,7 @@ fn exported_runs_load_from_the_store_and_score_identically() {
             c.input
         );
 
-        let (tagger, _, _) = StoredTagger::load(&store, &name, Device::Cpu).unwrap();
+        let (tagger, _, _) = Tagger::load(&store, &name, Device::Cpu).unwrap();
         assert_eq!(tagger.tags(), c.tags);
         let (probe, _) = batch(99);
         let expected = t.predict(&probe);
@@ -250,7 +250,7 @@ fn exported_runs_load_from_the_store_and_score_identically() {
     let run = dir.path().join("run-fcn3");
     assert!(export_run(&run, &store, "MTT_musicnn", "x").is_err());
     assert!(export_run(&run, &store, "../escape", "x").is_err());
-    assert!(StoredTagger::load(&store, "absent", Device::Cpu).is_err());
+    assert!(Tagger::load(&store, "absent", Device::Cpu).is_err());
 }
 
 /// musicnn's narrowest kernel spans 40 % of the bands: too few MFCCs are refused with a clear

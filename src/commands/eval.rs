@@ -8,10 +8,8 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use musearch_models::dataset::cache::MelCache;
 use musearch_models::dataset::mtt::{MttDataset, Split, TagConvention};
-use musearch_models::nets::stored::StoredTagger;
-use musearch_models::nets::{Device, Kind, Tensor, PATCH_FRAMES};
+use musearch_models::nets::{Device, Kind, Tagger, Tensor, PATCH_FRAMES};
 use musearch_models::tags::normalize_tag;
-use musearch_models::torch_runtime::DeviceChoice;
 use musearch_models::train::{evaluate_clips, Example, PatchScorer, TrainError, Trainer};
 
 /// Arguments of `musearch eval`.
@@ -27,10 +25,9 @@ pub struct Args {
     /// A model of the store instead of a run, scored on the tags it shares with the data set.
     #[arg(long, value_name = "NAME")]
     pub model: Option<String>,
-    /// The model store for `--model` (default: `$MUSEARCH_HOME`, else the user's data
-    /// directory).
-    #[arg(long, value_name = "DIR")]
-    pub store: Option<PathBuf>,
+    /// The model store.
+    #[command(flatten)]
+    pub store: super::args::StoreArgs,
     /// Score only these tags (comma-separated), e.g. the instruments.
     #[arg(long, value_delimiter = ',', value_name = "TAG,…")]
     pub only: Vec<String>,
@@ -43,26 +40,23 @@ pub struct Args {
     /// Tag convention of the data set's labels.
     #[arg(long, default_value = "plain")]
     pub tags: TagConvention,
-    /// Mel cache directory (default DATA/.mel-cache).
-    #[arg(long, value_name = "DIR")]
-    pub cache: Option<PathBuf>,
-    /// Where to run: cpu, cuda, cuda:N or auto.
-    #[arg(long, default_value = "auto")]
-    pub device: String,
+    /// The mel cache.
+    #[command(flatten)]
+    pub cache: super::args::MelCacheArgs,
+    /// Where the network runs.
+    #[command(flatten)]
+    pub device: super::args::DeviceArgs,
     /// Most patches averaged per clip.
     #[arg(long, default_value_t = 64)]
     pub max_patches: usize,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Threads computing the mel cache.
-    #[arg(long, default_value_t = 2)]
-    pub jobs: usize,
 }
 
 /// A store model scored on some of its outputs: the columns `columns` of its probabilities.
 struct StoreScorer {
-    tagger: StoredTagger,
+    tagger: Tagger,
     columns: Tensor,
 }
 
@@ -86,12 +80,9 @@ fn store_model(
     name: &str,
     device: Device,
 ) -> Result<(Box<dyn PatchScorer>, Vec<String>, MttDataset)> {
-    let store = args
-        .store
-        .clone()
-        .unwrap_or_else(musearch_models::store::model_store_dir);
+    let store = args.store.dir();
     let (tagger, _, _) =
-        StoredTagger::load(&store, name, device).with_context(|| format!("loading {name}"))?;
+        Tagger::load(&store, name, device).with_context(|| format!("loading {name}"))?;
     let ds = MttDataset::open(&args.data, args.tags, usize::MAX)?;
     let model_tags: Vec<String> = tagger.tags().iter().map(|t| normalize_tag(t)).collect();
     let mut tags = Vec::new();
@@ -141,7 +132,7 @@ pub fn run(args: Args) -> Result<()> {
         "train" => Split::Train,
         other => bail!("unknown split '{other}' (test, validation, train)"),
     };
-    let device = args.device.parse::<DeviceChoice>()?.resolve()?;
+    let device = args.device.resolve()?;
     let (scorer, mut tags, mut ds) = match (&args.run, &args.model) {
         (Some(run), _) => trained_run(&args, run, device)?,
         (None, Some(name)) => store_model(&args, name, device)?,
@@ -162,14 +153,11 @@ pub fn run(args: Args) -> Result<()> {
         tags = keep.iter().map(|&i| tags[i].clone()).collect();
         ds = ds.select_tags(&tags)?;
     }
-    let cache_dir = args
-        .cache
-        .clone()
-        .unwrap_or_else(|| args.data.join(".mel-cache"));
+    let cache_dir = args.cache.dir(&args.data);
     // The cache holds every clip of the annotation file in order, so its indices are the
     // data set's whatever tags are kept.
     let paths: Vec<&str> = ds.clips.iter().map(|c| c.path.as_str()).collect();
-    let cache = MelCache::open_or_build(&cache_dir, &args.data, &paths, args.jobs, &|| {})?;
+    let cache = MelCache::open_or_build(&cache_dir, &args.data, &paths, args.cache.jobs, &|| {})?;
     let examples: Vec<Example> = Example::of_split(&ds, split)
         .into_iter()
         .filter(|e| cache.entry(e.clip).frames > 0)

@@ -10,16 +10,15 @@ pub struct Args {
     /// Music folders, scanned recursively (symbolic links followed, loops skipped).
     #[arg(required = true, value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
-    /// The index directory (default: `index` in the musearch data directory, see
-    /// `musearch doctor`).
-    #[arg(long, short, env = "MUSEARCH_INDEX", value_name = "DIR")]
-    pub index: Option<PathBuf>,
+    /// The index directory.
+    #[command(flatten)]
+    pub index: super::args::IndexDirArgs,
     /// Taggers to run on every track (repeat the flag for several).
     #[arg(long = "model", short, default_values_t = [String::from("MTT_musicnn"), String::from("MSD_musicnn")])]
     pub models: Vec<String>,
-    /// Where to run the networks: cpu, cuda, cuda:N or auto.
-    #[arg(long, default_value = "auto")]
-    pub device: String,
+    /// Where the networks run.
+    #[command(flatten)]
+    pub device: super::args::DeviceArgs,
     /// Patches (3 s each) per forward pass.
     #[arg(long, default_value_t = 32)]
     pub batch_size: usize,
@@ -32,9 +31,9 @@ pub struct Args {
     /// Write the run's report (counts, failures with reasons) to this JSON file.
     #[arg(long, value_name = "FILE.json")]
     pub report: Option<PathBuf>,
-    /// The model store (default: `$MUSEARCH_HOME`, else the user's data directory).
-    #[arg(long, value_name = "DIR")]
-    pub store: Option<PathBuf>,
+    /// The model store.
+    #[command(flatten)]
+    pub store: super::args::StoreArgs,
     /// Make the work visible (commit) after this many files …
     #[arg(long, default_value_t = 256)]
     pub commit_every: usize,
@@ -60,19 +59,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     use anyhow::Context;
     use musearch_indexer::tagger::TorchTaggers;
     use musearch_indexer::{pipeline, Index, Options};
-    use musearch_models::torch_runtime::DeviceChoice;
 
-    let device = args.device.parse::<DeviceChoice>()?.resolve()?;
-    let store = args
-        .store
-        .clone()
-        .unwrap_or_else(musearch_models::store::model_store_dir);
-    let mut taggers = TorchTaggers::load(&store, &args.models, device)?;
+    let device = args.device.resolve()?;
+    let mut taggers = TorchTaggers::load(&args.store.dir(), &args.models, device)?;
     if device == musearch_models::nets::Device::Cpu {
         // Batches reuse their activations' memory instead of page-faulting it in again.
         musearch_models::nets::keep_freed_memory();
     }
-    let dir = default_index_dir(args.index.clone());
+    let dir = args.index.dir();
     let mut index = Index::open(&dir).with_context(|| format!("opening {}", dir.display()))?;
     let defaults = Options::default();
     let options = Options {

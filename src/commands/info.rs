@@ -1,15 +1,13 @@
 //! `musearch info`: what an index holds: tracks, hours of audio, taggers, size on disk.
 
-use std::path::PathBuf;
-
 use anyhow::Context;
 
 /// Flags of `musearch info`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The index directory (default: as `musearch index`).
-    #[arg(long, short, env = "MUSEARCH_INDEX", value_name = "DIR")]
-    pub index: Option<PathBuf>,
+    #[command(flatten)]
+    pub index: super::args::IndexDirArgs,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -17,7 +15,7 @@ pub struct Args {
 
 /// Runs `musearch info`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let dir = super::index::default_index_dir(args.index);
+    let dir = args.index.dir();
     if !dir.join("store").is_dir() {
         anyhow::bail!(
             "no index at {} (create one with `musearch index DIR…`)",

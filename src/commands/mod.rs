@@ -1,5 +1,6 @@
 //! One module per subcommand: its clap `Args` and a `run` function.
 
+pub mod args;
 pub mod bench;
 pub mod doctor;
 #[cfg(feature = "torch")]

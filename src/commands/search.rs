@@ -66,12 +66,9 @@ pub struct Args {
     /// Which index and word vectors.
     #[command(flatten)]
     pub engine: EngineArgs,
-    /// Results to show.
-    #[arg(long, default_value_t = 10)]
-    pub limit: usize,
-    /// Results to skip (for the next page).
-    #[arg(long, default_value_t = 0)]
-    pub offset: usize,
+    /// Which page of results.
+    #[command(flatten)]
+    pub page: super::args::PageArgs,
     /// Only tracks at least this long (seconds).
     #[arg(long, value_name = "S")]
     pub min_duration: Option<f64>,
@@ -94,8 +91,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let engine = args.engine.open()?;
     let request = SearchRequest {
         query: args.query.clone(),
-        limit: args.limit,
-        offset: args.offset,
+        limit: args.page.limit,
+        offset: args.page.offset,
         filters: Filters {
             min_duration: args.min_duration,
             max_duration: args.max_duration,

@@ -13,12 +13,9 @@ pub struct Args {
     /// Which index and word vectors.
     #[command(flatten)]
     pub engine: EngineArgs,
-    /// Results to show.
-    #[arg(long, default_value_t = 10)]
-    pub limit: usize,
-    /// Results to skip.
-    #[arg(long, default_value_t = 0)]
-    pub offset: usize,
+    /// Which page of results.
+    #[command(flatten)]
+    pub page: super::args::PageArgs,
     /// Print the response as JSON.
     #[arg(long)]
     pub json: bool,
@@ -27,7 +24,7 @@ pub struct Args {
 /// Runs `musearch similar`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let engine = args.engine.open()?;
-    let response = engine.similar(&args.track, args.limit, args.offset)?;
+    let response = engine.similar(&args.track, args.page.limit, args.page.offset)?;
     if args.json {
         let linked = musearch_web::links::similar(response);
         println!("{}", serde_json::to_string_pretty(&linked)?);

@@ -23,15 +23,15 @@ pub struct Args {
     /// How many tags to print per file.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
-    /// Where to run the network: cpu, cuda, cuda:N or auto.
-    #[arg(long, default_value = "auto")]
-    pub device: String,
+    /// Where the network runs.
+    #[command(flatten)]
+    pub device: super::args::DeviceArgs,
     /// Patches per forward pass (on the CPU, about 1.6 GB of activations for 64).
     #[arg(long, default_value_t = 64)]
     pub batch_size: usize,
-    /// The model store (default: `$MUSEARCH_HOME`, else the user's data directory).
-    #[arg(long, value_name = "DIR")]
-    pub store: Option<PathBuf>,
+    /// The model store.
+    #[command(flatten)]
+    pub store: super::args::StoreArgs,
     /// Print one JSON object per file (all tags, the mean embedding) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -43,9 +43,9 @@ pub struct Args {
     /// for several files OUT-1.png, OUT-2.png … numbered in the order the files are given.
     #[arg(long, value_name = "OUT.png")]
     pub taggram: Option<PathBuf>,
-    /// libtorch's CPU threads for the network (default: libtorch's choice, one per core).
-    #[arg(long, value_name = "N")]
-    pub threads: Option<i32>,
+    /// libtorch's CPU threads.
+    #[command(flatten)]
+    pub threads: super::args::ThreadsArgs,
     /// Print a summary on stderr at the end (one JSON line after `stats: `): audio seconds,
     /// patches, wall and network seconds, the network's GFLOP/s.
     #[arg(long)]
@@ -94,28 +94,21 @@ pub fn run(_args: Args) -> anyhow::Result<()> {
 pub fn run(args: Args) -> anyhow::Result<()> {
     use anyhow::Context;
     use musearch_models::audio::{MelConfig, PATCH_FRAMES};
-    use musearch_models::nets::stored::StoredTagger;
+    use musearch_models::nets::Tagger;
     use musearch_models::taggram::Taggram;
-    use musearch_models::torch_runtime::DeviceChoice;
     use std::time::Instant;
 
-    let device = args.device.parse::<DeviceChoice>()?.resolve()?;
-    let store = args
-        .store
-        .clone()
-        .unwrap_or_else(musearch_models::store::model_store_dir);
-    let (tagger, _, weights) = StoredTagger::load(&store, &args.model, device)
+    let device = args.device.resolve()?;
+    let (tagger, _, weights) = Tagger::load(&args.store.dir(), &args.model, device)
         .with_context(|| format!("loading {}", args.model))?;
     let model = tagger.name().to_string();
     tracing::info!("loaded {model} from {}", weights.display());
     let batch_size = args.batch_size.max(1);
-    if let Some(n) = args.threads {
-        musearch_models::nets::set_num_threads(n.max(1));
-    }
+    args.threads.apply();
     if device == musearch_models::nets::Device::Cpu {
         musearch_models::nets::keep_freed_memory();
     }
-    let tags: Vec<String> = tagger.tags();
+    let tags: Vec<String> = tagger.tags().to_vec();
     let mel_config = MelConfig::musicnn();
     let patch_secs = (PATCH_FRAMES * mel_config.hop) as f64 / f64::from(mel_config.sample_rate);
     let started = Instant::now();

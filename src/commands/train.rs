@@ -7,7 +7,6 @@ use anyhow::{bail, Context, Result};
 use musearch_models::dataset::cache::MelCache;
 use musearch_models::dataset::mtt::{MttDataset, Split, TagConvention};
 use musearch_models::nets::mfcc::InputFeatures;
-use musearch_models::torch_runtime::DeviceChoice;
 use musearch_models::train::amp::Precision;
 use musearch_models::train::export::{check_model_name, export_run};
 use musearch_models::train::{fit, validate, Example, TrainConfig, Trainer, LOG};
@@ -30,15 +29,15 @@ pub struct Args {
     /// MFCCs kept with `--input mfcc`.
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub n_mfcc: usize,
-    /// Where to run: cpu, cuda, cuda:N or auto.
-    #[arg(long, default_value = "auto")]
-    pub device: String,
+    /// Where the network runs.
+    #[command(flatten)]
+    pub device: super::args::DeviceArgs,
     /// Run directory: checkpoint/, best.safetensors, train.jsonl (default DATA/runs/MODEL).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Mel cache directory (default DATA/.mel-cache); built on first use.
-    #[arg(long, value_name = "DIR")]
-    pub cache: Option<PathBuf>,
+    /// The mel cache.
+    #[command(flatten)]
+    pub cache: super::args::MelCacheArgs,
     /// Tag convention: plain (top tags as they are) or merged (Dabral et al. 2018 synonyms).
     #[arg(long, default_value = "plain")]
     pub tags: TagConvention,
@@ -70,17 +69,13 @@ pub struct Args {
     /// Continue from OUT/checkpoint.
     #[arg(long)]
     pub resume: bool,
-    /// Threads computing the mel cache.
-    #[arg(long, default_value_t = 2)]
-    pub jobs: usize,
     /// After training, put the best weights into the model store under this name, for
     /// `musearch tag --model NAME` and `musearch index -m NAME`.
     #[arg(long, value_name = "NAME")]
     pub export: Option<String>,
-    /// The model store for `--export` (default: `$MUSEARCH_HOME`, else the user's data
-    /// directory).
-    #[arg(long, value_name = "DIR")]
-    pub store: Option<PathBuf>,
+    /// The model store.
+    #[command(flatten)]
+    pub store: super::args::StoreArgs,
     /// Arithmetic of the forward pass: fp32, or bf16 (autocast, CUDA only).
     #[arg(long, default_value = "fp32", value_name = "fp32|bf16")]
     pub precision: Precision,
@@ -134,7 +129,7 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(name) = &args.export {
         check_model_name(name)?;
     }
-    let device = args.device.parse::<DeviceChoice>()?.resolve()?;
+    let device = args.device.resolve()?;
     if let Some(steps) = args.throughput {
         return throughput(&args, steps, device);
     }
@@ -144,10 +139,7 @@ pub fn run(args: Args) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| data.join("runs").join(&args.model));
-    let cache_dir = args
-        .cache
-        .clone()
-        .unwrap_or_else(|| data.join(".mel-cache"));
+    let cache_dir = args.cache.dir(&data);
     let paths: Vec<&str> = ds.clips.iter().map(|c| c.path.as_str()).collect();
     let bar = indicatif::ProgressBar::new(paths.len() as u64);
     bar.set_style(
@@ -156,7 +148,8 @@ pub fn run(args: Args) -> Result<()> {
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let cache = MelCache::open_or_build(&cache_dir, &data, &paths, args.jobs, &|| bar.inc(1))?;
+    let cache =
+        MelCache::open_or_build(&cache_dir, &data, &paths, args.cache.jobs, &|| bar.inc(1))?;
     bar.finish_and_clear();
     let (train, val, test) = (
         Example::of_split(&ds, Split::Train),
@@ -243,10 +236,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     println!("run in {} (log {})", out.display(), out.join(LOG).display());
     if let Some(name) = &args.export {
-        let store = args
-            .store
-            .clone()
-            .unwrap_or_else(musearch_models::store::model_store_dir);
+        let store = args.store.dir();
         let dir = export_run(&out, &store, name, &data.display().to_string())
             .with_context(|| format!("exporting the run to the model store {}", store.display()))?;
         println!("exported as {name}: {}", dir.display());

@@ -31,18 +31,26 @@ fn install_hook() {
     });
 }
 
-/// Runs `f`, returning `Err(message)` if it panics.
-pub(crate) fn contain<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+/// A panic caught by [`contain`]; it displays as the panic's message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub(crate) struct ContainedPanic {
+    /// The panic's message (`unknown panic` when it carried none).
+    pub(crate) message: String,
+}
+
+/// Runs `f`, returning the panic as an error if it panics.
+pub(crate) fn contain<T>(f: impl FnOnce() -> T) -> Result<T, ContainedPanic> {
     install_hook();
     let was = CONTAINED.with(|c| c.replace(true));
     let result = panic::catch_unwind(AssertUnwindSafe(f));
     CONTAINED.with(|c| c.set(was));
-    result.map_err(|payload| {
-        payload
+    result.map_err(|payload| ContainedPanic {
+        message: payload
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_string())
+            .unwrap_or_else(|| "unknown panic".to_string()),
     })
 }
 
@@ -54,7 +62,7 @@ mod tests {
     fn panics_become_errors_and_values_pass_through() {
         assert_eq!(contain(|| 7), Ok(7));
         let err = contain(|| -> u8 { panic!("boom {}", 42) }).unwrap_err();
-        assert_eq!(err, "boom 42");
+        assert_eq!(err.to_string(), "boom 42");
         // The flag is reset: the thread is no longer in a contained call.
         assert!(!CONTAINED.with(Cell::get));
     }

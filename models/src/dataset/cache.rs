@@ -174,9 +174,10 @@ impl MelCache {
         let jobs = jobs.max(1);
         // Batches of a few clips per thread keep memory bounded and the file in order.
         for batch in paths.chunks(jobs * 4) {
-            type Computed = Result<(u64, u128, Vec<f32>), String>;
+            type Computed = Result<(u64, u128, Vec<f32>), DatasetError>;
             let next = AtomicUsize::new(0);
-            let results: Mutex<Vec<Option<Computed>>> = Mutex::new(vec![None; batch.len()]);
+            let results: Mutex<Vec<Option<Computed>>> =
+                Mutex::new((0..batch.len()).map(|_| None).collect());
             std::thread::scope(|scope| {
                 for _ in 0..jobs.min(batch.len()) {
                     scope.spawn(|| loop {
@@ -185,17 +186,12 @@ impl MelCache {
                             break;
                         }
                         let rel = batch[i].as_ref();
-                        let r =
-                            stat(root, rel)
-                                .map_err(|e| e.to_string())
-                                .and_then(|(size, mtime)| {
-                                    let mut frames = Vec::new();
-                                    stream_log_mel(&root.join(rel), &mut |f| {
-                                        frames.extend_from_slice(f)
-                                    })
-                                    .map(|_| (size, mtime, frames))
-                                    .map_err(|e| e.to_string())
-                                });
+                        let r = stat(root, rel).and_then(|(size, mtime)| {
+                            let mut frames = Vec::new();
+                            stream_log_mel(&root.join(rel), &mut |f| frames.extend_from_slice(f))
+                                .map(|_| (size, mtime, frames))
+                                .map_err(DatasetError::from)
+                        });
                         if let Ok(mut res) = results.lock() {
                             res[i] = Some(r);
                         }
@@ -206,7 +202,9 @@ impl MelCache {
             let results = results.into_inner().unwrap_or_default();
             for (rel, r) in batch.iter().zip(results) {
                 let rel = rel.as_ref().to_string();
-                match r.unwrap_or_else(|| Err("not computed".into())) {
+                // A clip a thread did not compute (it panicked) is skipped like a bad one.
+                let computed = r.map(|r| r.map_err(|e| e.to_string()));
+                match computed.unwrap_or_else(|| Err("not computed".into())) {
                     Ok((size, mtime_ns, frames)) => {
                         let n = (frames.len() / N_MELS) as u64;
                         for v in &frames[..n as usize * N_MELS] {

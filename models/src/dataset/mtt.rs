@@ -91,15 +91,18 @@ pub enum TagConvention {
     Merged,
 }
 
+/// A tag convention name other than `plain` and `merged`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown tag convention '{0}' (plain or merged)")]
+pub struct UnknownTagConvention(pub String);
+
 impl std::str::FromStr for TagConvention {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownTagConvention;
+    fn from_str(s: &str) -> Result<Self, UnknownTagConvention> {
         match s {
             "plain" => Ok(TagConvention::Plain),
             "merged" => Ok(TagConvention::Merged),
-            other => Err(format!(
-                "unknown tag convention '{other}' (plain or merged)"
-            )),
+            other => Err(UnknownTagConvention(other.to_string())),
         }
     }
 }

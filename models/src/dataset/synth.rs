@@ -25,6 +25,7 @@ use std::sync::Mutex;
 use super::midi::{EventKind, MidiFile, DRUM_CHANNEL};
 use super::mtt::{AnnotatedClip, Annotations, ANNOTATIONS_FILE};
 use super::DatasetError;
+use crate::rng::SplitMix64 as Rng;
 
 /// Where Debian's `fluid-soundfont-gm` installs the FluidR3 General-MIDI soundfont.
 pub const DEFAULT_SOUNDFONT: &str = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
@@ -320,29 +321,6 @@ impl ClipSpec {
     }
 }
 
-/// SplitMix64 (Steele, Lea and Flood 2014): a small, seedable generator, enough to compose.
-#[derive(Debug, Clone)]
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (n ≥ 1; the modulo bias is irrelevant at these sizes).
-    fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
-}
-
 /// Options of [`generate`].
 #[derive(Debug, Clone)]
 pub struct SynthOptions {
@@ -470,7 +448,8 @@ pub fn generate(
         .map(|i| ClipSpec::draw(opts.seed, i, opts.seconds))
         .collect();
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<(), String>>>> = Mutex::new(vec![None; specs.len()]);
+    let results: Mutex<Vec<Option<Result<(), DatasetError>>>> =
+        Mutex::new((0..specs.len()).map(|_| None).collect());
     let fatal: Mutex<Option<DatasetError>> = Mutex::new(None);
     std::thread::scope(|scope| {
         for _ in 0..opts.jobs.max(1).min(specs.len()) {
@@ -491,7 +470,7 @@ pub fn generate(
                     }
                     break;
                 }
-                let r = render(opts, &midi, &audio).map_err(|e| e.to_string());
+                let r = render(opts, &midi, &audio);
                 if let Ok(mut res) = results.lock() {
                     res[i] = Some(r);
                 }
@@ -512,7 +491,7 @@ pub fn generate(
             Some(Ok(())) => report.written.push(spec),
             Some(Err(e)) => {
                 tracing::warn!(clip = spec.index, error = %e, "clip skipped");
-                report.failed.push((spec.index, e));
+                report.failed.push((spec.index, e.to_string()));
             }
             None => report.failed.push((spec.index, "not rendered".into())),
         }

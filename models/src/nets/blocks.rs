@@ -90,7 +90,7 @@ impl ConvPoolBlock {
 
 impl MapBlock for ConvPoolBlock {
     fn macs(&self, f: i64, t: i64) -> (u64, i64, i64) {
-        let [c_out, c_in, kh, kw] = super::weight_dims::<4>(&self.conv.ws);
+        let [c_out, c_in, kh, kw] = super::layers::weight_dims::<4>(&self.conv.ws);
         let (kf, kt) = self.window(f, t);
         ((f * t * c_in * c_out * kh * kw) as u64, f / kf, t / kt)
     }

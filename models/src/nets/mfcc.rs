@@ -31,6 +31,29 @@ pub fn dct_ii_ortho(n_in: usize, n_out: usize) -> Vec<f64> {
     d
 }
 
+/// An input a network cannot take.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    /// More MFCCs than mel bands, or none.
+    #[error("n_mfcc must be between 1 and the {n_mels} mel bands, not {n_mfcc}")]
+    MfccCount {
+        /// The MFCCs asked for.
+        n_mfcc: usize,
+        /// The mel bands they are computed from.
+        n_mels: usize,
+    },
+    /// Fewer bands than the architecture's narrowest kernel needs.
+    #[error("{architecture} needs at least {needed} input bands (its narrowest kernel spans 40 % of them), not {bands}")]
+    TooFewBands {
+        /// The architecture.
+        architecture: &'static str,
+        /// The bands it needs at least.
+        needed: usize,
+        /// The bands it would get.
+        bands: usize,
+    },
+}
+
 /// What a trained network sees of the log-mel patches it is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -55,11 +78,11 @@ impl InputFeatures {
     }
 
     /// Checks the settings against `n_mels` input bands.
-    pub fn validate(self, n_mels: usize) -> Result<(), String> {
+    pub fn validate(self, n_mels: usize) -> Result<(), InputError> {
         match self {
-            InputFeatures::Mfcc { n_mfcc } if n_mfcc == 0 || n_mfcc > n_mels => Err(format!(
-                "n_mfcc must be between 1 and the {n_mels} mel bands, not {n_mfcc}"
-            )),
+            InputFeatures::Mfcc { n_mfcc } if n_mfcc == 0 || n_mfcc > n_mels => {
+                Err(InputError::MfccCount { n_mfcc, n_mels })
+            }
             _ => Ok(()),
         }
     }

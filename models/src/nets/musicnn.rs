@@ -26,11 +26,12 @@
 use tch::{nn, Kind, Tensor};
 
 use super::im2col::{cpu_values, cpu_values_mut, max_over_bands, unfold_rows, WindowLayout};
-use super::trainable::{NetOutput, TrainableNet};
-use super::{
-    conv_valid, tf_same_padding, weight_dims, BatchNorm, Conv2d, Dense, Init, LayerNames, Layout,
-    TaggerOutput, VarSpecs,
+use super::layers::{
+    conv_valid, tf_same_padding, weight_dims, BatchNorm, Conv2d, Dense, LayerNames,
 };
+use super::tf_vars::{Init, Layout, VarSpecs};
+use super::trainable::{NetOutput, TrainableNet};
+use super::TaggerOutput;
 
 /// The hyper-parameters of `build_musicnn` (the input's band count is given to
 /// [`Musicnn::new`]: 96 mel bands for the released models).

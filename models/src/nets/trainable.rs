@@ -15,11 +15,11 @@
 use tch::{nn, Tensor};
 
 use super::fcn::{Fcn, FcnConfig};
-use super::mfcc::InputFeatures;
+use super::mfcc::{InputError, InputFeatures};
 use super::multiscale::{MultiScale, MultiScaleConfig};
 use super::musicnn::{Musicnn, MusicnnConfig};
 use super::shortres::{ShortChunkResNet, ShortResConfig};
-use super::VarSpecs;
+use super::tf_vars::VarSpecs;
 
 /// What a trainable network computes for a batch.
 #[derive(Debug)]
@@ -108,13 +108,15 @@ impl NetConfig {
     /// Whether the architecture can take `input` computed from `n_mels` mel bands: the
     /// features must be valid ([`InputFeatures::validate`]), and musicnn, whose timbral kernels
     /// span ⌊0.4 · bands⌋ bands, needs at least 3 of them; the others pool over any count.
-    pub fn check_input(&self, input: InputFeatures, n_mels: usize) -> Result<(), String> {
+    pub fn check_input(&self, input: InputFeatures, n_mels: usize) -> Result<(), InputError> {
         input.validate(n_mels)?;
         let bands = input.bands(n_mels);
         match self {
-            NetConfig::Musicnn(_) if bands < 3 => Err(format!(
-                "musicnn needs at least 3 input bands (its narrowest kernel spans 40 % of them), not {bands}"
-            )),
+            NetConfig::Musicnn(_) if bands < 3 => Err(InputError::TooFewBands {
+                architecture: "musicnn",
+                needed: 3,
+                bands,
+            }),
             _ => Ok(()),
         }
     }

@@ -1,6 +1,6 @@
 //! A network musearch trains: its architecture ([`NetConfig`]), its input features
 //! ([`InputFeatures`]) and its variables. Training ([`crate::train`]) updates one; a trained
-//! model in the store ([`super::stored`]) is one loaded read-only.
+//! model in the store ([`super::Tagger::load`]) is one loaded read-only.
 
 use std::path::Path;
 

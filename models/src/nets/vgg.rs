@@ -13,9 +13,9 @@
 
 use tch::{nn, Tensor};
 
-use super::{
-    tf_same_padding, weight_dims, BatchNorm, Conv2d, Dense, LayerNames, TaggerOutput, VarSpecs,
-};
+use super::layers::{tf_same_padding, weight_dims, BatchNorm, Conv2d, Dense, LayerNames};
+use super::tf_vars::VarSpecs;
+use super::TaggerOutput;
 
 /// The hyper-parameters of musicnn's `vgg`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! `<store>/<name>/model.safetensors`, `manifest.json` (architecture, tags, front-end, source,
 //! and the [`crate::manifest::TrainedInfo`] that rebuilds the network) and a provenance notice.
 //! `musearch tag --model NAME` and `musearch index -m NAME` then load it like any other model
-//! ([`crate::nets::stored::StoredTagger`]).
+//! ([`crate::nets::Tagger::load`]).
 
 use std::path::{Path, PathBuf};
 

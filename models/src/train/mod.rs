@@ -65,6 +65,9 @@ pub enum TrainError {
     /// The network could not be loaded or saved.
     #[error(transparent)]
     Net(#[from] NetError),
+    /// The network cannot take the configured input.
+    #[error(transparent)]
+    Input(#[from] crate::nets::mfcc::InputError),
     /// A picture could not be drawn.
     #[error(transparent)]
     Plot(#[from] crate::plot::PlotError),
@@ -241,10 +244,7 @@ impl Trainer {
                 "training needs tags, a batch size and a patch length".into(),
             ));
         }
-        config
-            .net
-            .check_input(config.input, crate::audio::N_MELS)
-            .map_err(TrainError::Invalid)?;
+        config.net.check_input(config.input, crate::audio::N_MELS)?;
         if config.precision == Precision::Bf16
             && !(device.is_cuda() && amp::set_cuda_autocast_bf16())
         {

@@ -43,9 +43,9 @@ pub struct CompareArgs {
     /// Where musearch runs its network (musicnn's tagger runs on the CPU).
     #[arg(long, default_value = "cpu")]
     pub device: String,
-    /// musearch's model store (default: `$MUSEARCH_HOME`, else the user's data directory).
-    #[arg(long, value_name = "DIR")]
-    pub store: Option<PathBuf>,
+    /// musearch's model store.
+    #[command(flatten)]
+    pub store: crate::commands::args::StoreArgs,
     /// Print one JSON object instead of tables.
     #[arg(long)]
     pub json: bool,
@@ -313,7 +313,7 @@ fn run_musearch(
     let mut cmd = Command::new(exe);
     cmd.args(["tag", "--json", "--stats", "--model", model, "--device"])
         .arg(&args.device);
-    if let Some(store) = &args.store {
+    if let Some(store) = &args.store.store {
         cmd.arg("--store").arg(store);
     }
     cmd.arg("--").args(files);

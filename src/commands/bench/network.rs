@@ -12,7 +12,7 @@ use anyhow::{bail, Context, Result};
 use musearch_models::audio::log_mel_file;
 use musearch_models::nets::musicnn::FrontendKernel;
 use musearch_models::nets::{
-    get_num_threads, set_num_threads, Device, PretrainedModel, Tagger, Tensor, N_MELS, PATCH_FRAMES,
+    get_num_threads, Device, PretrainedModel, Tagger, Tensor, N_MELS, PATCH_FRAMES,
 };
 
 /// Arguments of `musearch bench network`.
@@ -34,12 +34,12 @@ pub struct NetworkArgs {
     /// Rounds; each runs every variant once.
     #[arg(long, default_value_t = 3)]
     pub rounds: usize,
-    /// libtorch's CPU threads (default: libtorch's choice, one per core).
-    #[arg(long, value_name = "N")]
-    pub threads: Option<i32>,
-    /// Model store (default: the user's data directory, see `musearch models`).
-    #[arg(long, value_name = "DIR")]
-    pub store: Option<PathBuf>,
+    /// libtorch's CPU threads.
+    #[command(flatten)]
+    pub threads: crate::commands::args::ThreadsArgs,
+    /// The model store.
+    #[command(flatten)]
+    pub store: crate::commands::args::StoreArgs,
     /// Run only the default variant (musicnn's GEMM front-end, patches per thread), e.g. under
     /// a profiler.
     #[arg(long)]
@@ -112,15 +112,9 @@ pub fn network(args: NetworkArgs) -> Result<()> {
     if args.patches == 0 || args.batch_size == 0 || args.rounds == 0 {
         bail!("--patches, --batch-size and --rounds must be at least 1");
     }
-    let store = args
-        .store
-        .clone()
-        .unwrap_or_else(musearch_models::store::model_store_dir);
-    let (mut tagger, _, _) = Tagger::load_from_store(&store, model, Device::Cpu)
+    let (mut tagger, _, _) = Tagger::load(&args.store.dir(), model.name(), Device::Cpu)
         .with_context(|| format!("loading {model}"))?;
-    if let Some(n) = args.threads {
-        set_num_threads(n.max(1));
-    }
+    args.threads.apply();
     let (mel, _) = log_mel_file(&args.audio)
         .with_context(|| format!("computing the log-mel of {}", args.audio.display()))?;
     let file_patches = mel.patches();
