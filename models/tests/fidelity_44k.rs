@@ -196,7 +196,10 @@ fn track_means_match_musicnn_on_tensorflow() {
             let diff = max_abs_diff(&ours, &expected);
             let mut order: Vec<usize> = (0..ours.len()).collect();
             order.sort_by(|&a, &b| ours[b].total_cmp(&ours[a]));
-            let mut top5: Vec<&str> = order[..5].iter().map(|&j| tagger.tags()[j]).collect();
+            let mut top5: Vec<&str> = order[..5]
+                .iter()
+                .map(|&j| tagger.tags()[j].as_str())
+                .collect();
             let mut expected_top5: Vec<&str> = reference["top5"]
                 .as_array()
                 .unwrap()

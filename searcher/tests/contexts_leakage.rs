@@ -49,7 +49,7 @@ fn no_context_item_is_an_evaluation_query() {
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
         let judgements = parse_judgements(&text)
-            .unwrap_or_else(|(line, e)| panic!("{}:{line}: {e}", file.display()));
+            .unwrap_or_else(|e| panic!("{}:{}: {}", file.display(), e.line, e.message));
         assert!(!judgements.is_empty(), "{}: no queries", file.display());
         queries.extend(
             judgements

@@ -10,7 +10,6 @@ use musearch_searcher::map::{
     TrackFeatures, TrackMap, TrackMapParams, TrackSample, TsneParams,
 };
 use musearch_searcher::tag_space::{parse_synonyms, TagSpace, SYNONYMS_TSV};
-use musearch_searcher::vectors::{self, VectorSource, WordVectors};
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 

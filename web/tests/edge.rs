@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use musearch_index::{Change, CompactTaggram, Metadata, ModelSpec, ModelTags, TrackId, TrackRecord};
+use musearch_index::{
+    Change, CompactTaggram, Metadata, ModelSpec, ModelTags, TrackId, TrackRecord,
+};
 use musearch_indexer::Index;
 use musearch_searcher::engine::{Engine, EngineOptions};
 use musearch_web::ServerConfig;
