@@ -2,7 +2,7 @@
 //! flattens the groups it takes (`#[command(flatten)]`), so a flag is declared, documented
 //! and defaulted once.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// `--store DIR`: the model store.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -94,9 +94,10 @@ pub struct MelCacheArgs {
     pub jobs: usize,
 }
 
+#[cfg(any(feature = "torch", test))]
 impl MelCacheArgs {
     /// The cache directory of the data set in `data`.
-    pub fn dir(&self, data: &Path) -> PathBuf {
+    pub fn dir(&self, data: &std::path::Path) -> PathBuf {
         self.cache
             .clone()
             .unwrap_or_else(|| data.join(".mel-cache"))
@@ -107,6 +108,7 @@ impl MelCacheArgs {
 mod tests {
     use super::*;
     use clap::Parser;
+    use std::path::Path;
 
     /// A command made of the groups alone, as a subcommand flattens them.
     #[derive(Debug, clap::Parser)]
