@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use musearch_index::{Change, IndexError, Metadata, ModelSpec, TrackId, TrackRecord};
 use musearch_indexer::{BatchOutput, Index, TrackTags};
+use musearch_models::rng::SplitMix64;
 use musearch_models::tags::Vocabulary;
 
 /// Number of styles tracks are drawn from.
@@ -40,36 +41,6 @@ const FORMATS: [(&str, &str); 4] = [
     ("opus", "opus"),
 ];
 
-/// SplitMix64: small, fast, reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
-    }
-
-    /// Uniform in 0..n.
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-
-    /// Standard normal (Box–Muller).
-    fn normal(&mut self) -> f32 {
-        let u1 = self.unit().max(1e-7);
-        let u2 = self.unit();
-        (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos()
-    }
-}
-
 fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
@@ -92,7 +63,7 @@ struct World {
 }
 
 impl World {
-    fn new(rng: &mut Rng) -> World {
+    fn new(rng: &mut SplitMix64) -> World {
         let specs: Vec<ModelSpec> = [
             ("MTT_musicnn", Vocabulary::MagnaTagATune),
             ("MSD_musicnn", Vocabulary::MillionSong),
@@ -120,8 +91,8 @@ impl World {
                     .iter()
                     .map(|s| {
                         let mut boost = vec![0.0; s.tags.len()];
-                        for _ in 0..3 + rng.below(4) {
-                            boost[rng.below(s.tags.len())] += 2.5 + 2.5 * rng.unit();
+                        for _ in 0..3 + rng.index(4) {
+                            boost[rng.index(s.tags.len())] += 2.5 + 2.5 * rng.unit();
                         }
                         let centre = (0..EMBEDDING_DIM).map(|_| rng.normal()).collect();
                         StyleModel { boost, centre }
@@ -136,10 +107,10 @@ impl World {
         }
     }
 
-    fn record(&self, i: u64, rng: &mut Rng) -> TrackRecord {
-        let mut chosen = vec![rng.below(STYLES)];
+    fn record(&self, i: u64, rng: &mut SplitMix64) -> TrackRecord {
+        let mut chosen = vec![rng.index(STYLES)];
         if rng.unit() < 0.4 {
-            chosen.push(rng.below(STYLES));
+            chosen.push(rng.index(STYLES));
         }
         let duration_secs = 60.0 + 300.0 * f64::from(rng.unit());
         let patches = (duration_secs / 3.0) as usize;
@@ -174,20 +145,20 @@ impl World {
         id[8..].copy_from_slice(&rng.next_u64().to_le_bytes());
         let title = format!(
             "{} {}",
-            capitalised(WORDS[rng.below(WORDS.len())]),
-            capitalised(WORDS[rng.below(WORDS.len())])
+            capitalised(WORDS[rng.index(WORDS.len())]),
+            capitalised(WORDS[rng.index(WORDS.len())])
         );
         let artist = format!(
             "{} Artist {}",
-            capitalised(WORDS[rng.below(WORDS.len())]),
+            capitalised(WORDS[rng.index(WORDS.len())]),
             i % 8000
         );
         let album = format!(
             "{} Album {}",
-            capitalised(WORDS[rng.below(WORDS.len())]),
+            capitalised(WORDS[rng.index(WORDS.len())]),
             i % 900
         );
-        let (ext, codec) = FORMATS[rng.below(FORMATS.len())];
+        let (ext, codec) = FORMATS[rng.index(FORMATS.len())];
         let genre_tag = &self.specs[1].tags[argmax(&self.styles[chosen[0]][1].boost)];
         TrackRecord {
             id: TrackId(id),
@@ -205,7 +176,7 @@ impl World {
                 artist: Some(artist),
                 album: Some(album),
                 genre: Some(capitalised(genre_tag)),
-                year: Some(1960 + rng.below(66) as u16),
+                year: Some(1960 + rng.index(66) as u16),
                 track_number: Some(1 + (i % 14) as u32),
             },
             models: tags.finish(&self.specs),
@@ -266,7 +237,7 @@ fn write(tracks: u64, out: &std::path::Path, seed: u64) -> Result<(), IndexError
             out.display()
         );
     }
-    let mut rng = Rng(seed);
+    let mut rng = SplitMix64::new(seed);
     let world = World::new(&mut rng);
     let mut index = Index::open(out)?;
     index.set_models(&world.specs)?;
