@@ -2,11 +2,13 @@
 //! loader, decode with the front-end. Fails, saying why, where fluidsynth or the General-MIDI
 //! soundfont is not installed (scripts/install-system-deps.sh installs both).
 
+mod common;
+
 use std::path::Path;
 
 use musearch_models::audio::decode_16k;
 use musearch_models::dataset::mtt::{MttDataset, TagConvention};
-use musearch_models::dataset::synth::{check_tools, generate, SynthOptions, SYNTH_TAGS};
+use musearch_models::dataset::synth::{generate, SynthOptions, SYNTH_TAGS};
 
 #[test]
 fn four_rendered_clips_read_back_with_their_labels() {
@@ -17,12 +19,7 @@ fn four_rendered_clips_read_back_with_their_labels() {
         jobs: 2,
         ..SynthOptions::default()
     };
-    if let Err(e) = check_tools(&opts) {
-        panic!(
-            "this test needs fluidsynth and the General-MIDI soundfont: {e} \
-             (scripts/install-system-deps.sh installs both; scripts/test.sh runs it)"
-        );
-    }
+    common::require_synth_tools(&opts);
     let dir = tempfile::tempdir().unwrap();
     let done = std::sync::atomic::AtomicUsize::new(0);
     let report = generate(dir.path(), &opts, &|| {

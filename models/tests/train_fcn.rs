@@ -1,6 +1,8 @@
 //! Training: a few steps lower the loss of every architecture; a checkpoint resumes exactly;
 //! an exported run scores as the trainer did.
 #![cfg(feature = "torch")]
+mod common;
+
 
 use musearch_models::train::{EpochRecord, LrSchedule, TrainConfig, Trainer};
 use tch::{Device, Kind, Tensor};
@@ -121,7 +123,7 @@ fn plateau_schedule_and_early_stopping() {
 fn fit_on_synthetic_clips_logs_checkpoints_and_resumes() {
     use musearch_models::dataset::cache::MelCache;
     use musearch_models::dataset::mtt::{MttDataset, Split, TagConvention};
-    use musearch_models::dataset::synth::{check_tools, generate, SynthOptions};
+    use musearch_models::dataset::synth::{generate, SynthOptions};
     use musearch_models::train::{fit, Example};
 
     let opts = SynthOptions {
@@ -131,12 +133,7 @@ fn fit_on_synthetic_clips_logs_checkpoints_and_resumes() {
         jobs: 2,
         ..SynthOptions::default()
     };
-    if let Err(e) = check_tools(&opts) {
-        panic!(
-            "this test needs fluidsynth and the General-MIDI soundfont: {e} \
-             (scripts/install-system-deps.sh installs both; scripts/test.sh runs it)"
-        );
-    }
+    common::require_synth_tools(&opts);
     tch::set_num_threads(1);
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");

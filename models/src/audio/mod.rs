@@ -12,6 +12,7 @@ pub mod frontend;
 mod guard;
 pub mod mel;
 mod mp4;
+mod ogg_end;
 pub mod opus;
 pub mod resample;
 

@@ -38,3 +38,16 @@ pub fn musicnn_package_dir() -> PathBuf {
 pub fn checkpoint_dir(model: &str) -> PathBuf {
     musicnn_package_dir().join(model)
 }
+
+/// Panics, saying what to install, unless fluidsynth and the General-MIDI soundfont that the
+/// synthetic data set renders with are present: the tests that render must fail, not pass
+/// silently, without them.
+#[cfg(feature = "audio")]
+pub fn require_synth_tools(opts: &musearch_models::dataset::synth::SynthOptions) {
+    if let Err(e) = musearch_models::dataset::synth::check_tools(opts) {
+        panic!(
+            "this test needs fluidsynth and the General-MIDI soundfont: {e} \
+             (scripts/install-system-deps.sh installs both; scripts/test.sh runs it)"
+        );
+    }
+}
