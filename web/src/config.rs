@@ -112,13 +112,38 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// The file is not valid TOML, or `[server]` has a wrong or unknown key.
-    #[error("{path}: {message}")]
+    #[error("{path}: {source}")]
     Invalid {
         /// The file.
         path: PathBuf,
         /// What is wrong.
-        message: String,
+        #[source]
+        source: InvalidConfig,
     },
+}
+
+/// What is wrong with the text of a `musearch.toml`'s `[server]` table.
+#[derive(Debug, thiserror::Error)]
+pub enum InvalidConfig {
+    /// Not valid TOML, or a wrong or unknown key in `[server]`.
+    #[error(transparent)]
+    Toml(#[from] toml::de::Error),
+    /// A value out of its range, or limits that contradict each other.
+    #[error("server.{key} {rule}")]
+    Value {
+        /// The key, without `server.`.
+        key: &'static str,
+        /// What it must be.
+        rule: String,
+    },
+}
+
+/// An [`InvalidConfig::Value`].
+fn invalid(key: &'static str, rule: impl Into<String>) -> InvalidConfig {
+    InvalidConfig::Value {
+        key,
+        rule: rule.into(),
+    }
 }
 
 impl ServerConfig {
@@ -129,42 +154,42 @@ impl ServerConfig {
             path: path.to_owned(),
             source,
         })?;
-        Self::parse(&text).map_err(|message| ConfigError::Invalid {
+        Self::parse(&text).map_err(|source| ConfigError::Invalid {
             path: path.to_owned(),
-            message,
+            source,
         })
     }
 
     /// Parses the text of a `musearch.toml` and checks the values.
-    pub fn parse(text: &str) -> Result<ServerConfig, String> {
+    pub fn parse(text: &str) -> Result<ServerConfig, InvalidConfig> {
         #[derive(Deserialize)]
         struct File {
             #[serde(default)]
             server: ServerConfig,
         }
-        let file: File = toml::from_str(text).map_err(|e| e.to_string())?;
+        let file: File = toml::from_str(text)?;
         file.server.validated()
     }
 
     /// Checks that the limits make sense together.
-    pub fn validated(self) -> Result<ServerConfig, String> {
+    pub fn validated(self) -> Result<ServerConfig, InvalidConfig> {
         if self.max_limit == 0 {
-            return Err("server.max_limit must be at least 1".into());
+            return Err(invalid("max_limit", "must be at least 1"));
         }
         if self.default_limit == 0 || self.default_limit > self.max_limit {
-            return Err(format!(
-                "server.default_limit must be between 1 and server.max_limit ({})",
-                self.max_limit
+            return Err(invalid(
+                "default_limit",
+                format!("must be between 1 and server.max_limit ({})", self.max_limit),
             ));
         }
         if self.max_query_chars == 0 {
-            return Err("server.max_query_chars must be at least 1".into());
+            return Err(invalid("max_query_chars", "must be at least 1"));
         }
         if self.max_uri_bytes < 64 {
-            return Err("server.max_uri_bytes must be at least 64".into());
+            return Err(invalid("max_uri_bytes", "must be at least 64"));
         }
         if self.api_keys.iter().any(|k| k.trim().is_empty()) {
-            return Err("server.api_keys may not hold an empty key".into());
+            return Err(invalid("api_keys", "may not hold an empty key"));
         }
         Ok(self)
     }
@@ -190,7 +215,7 @@ mod tests {
         assert_eq!(config.max_limit, 5);
         assert_eq!(config.log_format, LogFormat::Json);
         let err = ServerConfig::parse("[server]\napi_key = \"a\"\n").unwrap_err();
-        assert!(err.contains("api_key"), "{err}");
+        assert!(err.to_string().contains("api_key"), "{err}");
     }
 
     #[test]

@@ -29,21 +29,40 @@ pub fn render(detail: &TrackDetail) -> Result<Vec<u8>, ApiError> {
     })
 }
 
+/// A stored taggram whose values do not fit its tags.
+#[derive(Debug, thiserror::Error)]
+enum MalformedTaggram {
+    /// Not one row of equal length per tag.
+    #[error("{rows} rows of values for {tags} tags, or rows of unequal length")]
+    Rows {
+        /// Rows of values.
+        rows: usize,
+        /// Tags.
+        tags: usize,
+    },
+    /// The models' taggram refused the values.
+    #[error(transparent)]
+    Taggram(#[from] musearch_searcher::taggram::TaggramError),
+}
+
 /// The engine's `values[tag][column]` as a [`Taggram`] (rows are time steps).
-fn to_taggram(data: &TaggramData) -> Result<Taggram, String> {
+fn to_taggram(data: &TaggramData) -> Result<Taggram, MalformedTaggram> {
     let columns = data.values.first().map_or(0, Vec::len);
     if data.values.len() != data.tags.len() || data.values.iter().any(|r| r.len() != columns) {
-        return Err(format!(
-            "{} rows of values for {} tags, or rows of unequal length",
-            data.values.len(),
-            data.tags.len()
-        ));
+        return Err(MalformedTaggram::Rows {
+            rows: data.values.len(),
+            tags: data.tags.len(),
+        });
     }
     let mut values = Vec::with_capacity(columns * data.tags.len());
     for c in 0..columns {
         values.extend(data.values.iter().map(|row| row[c]));
     }
-    Taggram::new(data.tags.clone(), data.seconds_per_column, values).map_err(|e| e.to_string())
+    Ok(Taggram::new(
+        data.tags.clone(),
+        data.seconds_per_column,
+        values,
+    )?)
 }
 
 #[cfg(test)]

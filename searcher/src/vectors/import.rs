@@ -217,7 +217,7 @@ fn read_spacy(archive: &mut Archive) -> Result<Imported> {
     const KEY2ROW: &str = "vocab/key2row";
     const STRINGS: &str = "vocab/strings.json";
     let vectors = npy::read_f32_matrix(&archive.read_member(VECTORS)?)
-        .map_err(|m| VectorsError::format(archive.label(VECTORS), m))?;
+        .map_err(|e| VectorsError::format(archive.label(VECTORS), e.to_string()))?;
     let key2row = msgpack::read_uint_map(&archive.read_member(KEY2ROW)?)
         .map_err(|e| VectorsError::format(archive.label(KEY2ROW), e.to_string()))?;
     let strings: Vec<String> = serde_json::from_slice(&archive.read_member(STRINGS)?)
@@ -265,7 +265,7 @@ fn read_glove(archive: &mut Archive) -> Result<Imported> {
     const VECTORS: &str = "glove_6B_50d_emb.npy";
     const INDEX: &str = "glove_6B_index.parquet";
     let vectors = npy::read_f32_matrix(&archive.read_member(VECTORS)?)
-        .map_err(|m| VectorsError::format(archive.label(VECTORS), m))?;
+        .map_err(|e| VectorsError::format(archive.label(VECTORS), e.to_string()))?;
     let index = archive.read_member(INDEX)?;
     let all_words = super::parquet_words::read_string_column(index)
         .map_err(|e| VectorsError::format(archive.label(INDEX), e.to_string()))?;
