@@ -163,7 +163,7 @@ mod tests {
         let glosses = default_glosses();
         assert!(glosses.iter().all(|g| g.contexts.len() >= 5));
         let ambient = glosses.iter().find(|g| g.tag == "ambient").unwrap();
-        assert!(ambient.contexts.iter().any(|c| c == "sleep"));
+        assert!(ambient.contexts.iter().any(|c| c == "airport lounge"));
     }
 
     #[test]
