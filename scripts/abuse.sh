@@ -37,7 +37,7 @@ done
 work="$(mktemp -d)"
 group=""
 # serve-fixture.sh runs in a process group of its own (setsid): the whole group is stopped.
-trap '[ -z "$group" ] || { kill -TERM -- "-$group" 2>/dev/null; wait "$group" 2>/dev/null; }; rm -rf "$work"' EXIT
+trap '[ -z "$group" ] || { kill -TERM -- "-$group" 2>/dev/null; wait "$group" 2>/dev/null || true; }; rm -rf "$work"' EXIT
 
 if [ -z "$url" ]; then
     printf '[server]\napi_keys = ["%s"]\ncors_origins = ["https://app.example"]\nclient_request_timeout_ms = 2000\nworkers = 2\n' \
