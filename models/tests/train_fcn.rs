@@ -3,7 +3,6 @@
 #![cfg(feature = "torch")]
 mod common;
 
-
 use musearch_models::train::{EpochRecord, LrSchedule, TrainConfig, Trainer};
 use tch::{Device, Kind, Tensor};
 

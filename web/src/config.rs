@@ -179,7 +179,10 @@ impl ServerConfig {
         if self.default_limit == 0 || self.default_limit > self.max_limit {
             return Err(invalid(
                 "default_limit",
-                format!("must be between 1 and server.max_limit ({})", self.max_limit),
+                format!(
+                    "must be between 1 and server.max_limit ({})",
+                    self.max_limit
+                ),
             ));
         }
         if self.max_query_chars == 0 {

@@ -42,6 +42,9 @@ mod tests {
         assert_eq!(a.row(1).to_vec(), vec![4., 5., 6.]);
         musearch_models::npy::write_npy_f32(&path, &[6], &values).unwrap();
         let err = read_f32_matrix(&std::fs::read(&path).unwrap()).unwrap_err();
-        assert!(matches!(err, MatrixError::NotAMatrix(ref shape) if shape == &[6]), "{err}");
+        assert!(
+            matches!(err, MatrixError::NotAMatrix(ref shape) if shape == &[6]),
+            "{err}"
+        );
     }
 }
