@@ -24,7 +24,7 @@ use sled::Transactional;
 use crate::counts::{Counts, Sign};
 use crate::error::IndexError;
 use crate::record::{
-    decode, encode, ModelSpec, PathEntry, TrackId, TrackRecord, OLDEST_READABLE_SCHEMA,
+    decode, encode, ModelSpec, PathEntry, Stored, TrackId, TrackRecord, OLDEST_READABLE_SCHEMA,
     SCHEMA_VERSION,
 };
 
@@ -341,24 +341,27 @@ impl TrackStore {
             "rewriting the records of {} in index schema {SCHEMA_VERSION}",
             self.dir.display()
         );
-        let mut batch = sled::Batch::default();
-        for entry in self.tracks.iter() {
-            let (key, value) = entry.map_err(|e| self.err(e))?;
-            let record: TrackRecord = decode("track record", &value)?;
-            batch.insert(key, encode(&record));
-        }
-        self.tracks.apply_batch(batch).map_err(|e| self.err(e))?;
-        let mut batch = sled::Batch::default();
-        for entry in self.paths.iter() {
-            let (key, value) = entry.map_err(|e| self.err(e))?;
-            let path: PathEntry = decode("path entry", &value)?;
-            batch.insert(key, encode(&path));
-        }
-        self.paths.apply_batch(batch).map_err(|e| self.err(e))?;
+        self.rewrite::<TrackRecord>(&self.tracks, "track record")?;
+        self.rewrite::<PathEntry>(&self.paths, "path entry")?;
         self.meta
             .insert(SCHEMA_KEY, &SCHEMA_VERSION.to_le_bytes())
             .map_err(|e| self.err(e))?;
         self.flush()
+    }
+
+    /// Decodes every value of `tree` as a `T` (in whichever readable schema it was written) and
+    /// writes it back in the current one, in one batch.
+    fn rewrite<T: Stored + serde::Serialize>(
+        &self,
+        tree: &sled::Tree,
+        what: &'static str,
+    ) -> Result<(), IndexError> {
+        let mut batch = sled::Batch::default();
+        for entry in tree.iter() {
+            let (key, value) = entry.map_err(|e| self.err(e))?;
+            batch.insert(key, encode(&decode::<T>(what, &value)?));
+        }
+        tree.apply_batch(batch).map_err(|e| self.err(e))
     }
 
     /// Opens (or creates) the store in `dir` for writing: it holds the store (sled's lock) until
