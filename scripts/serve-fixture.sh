@@ -70,7 +70,8 @@ mkdir -p "$fixture_cache"
     # every path the index gives (a track's first file, the audio endpoint's source) exists.
     log "indexing fixtures/audio (incremental)"
     MUSEARCH_HOME="$store" "$MUSEARCH_BIN" index "$root/fixtures/audio" --index "$index" \
-        --store "$store" --device cpu --model MTT_musicnn --model MSD_musicnn --prune >&2
+        --store "$store" --device cpu --model MTT_musicnn --model MSD_musicnn --prune \
+        --refuse-truncated >&2
 ) 9>"$fixture_cache/.lock"
 
 if $index_only; then

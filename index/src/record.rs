@@ -10,8 +10,12 @@ use crate::error::IndexError;
 
 /// The schema of everything in the index. Bump it when [`TrackRecord`], [`PathEntry`] or the text
 /// index's fields change; the indexer's and the reader's opening refuse an index of another version with
-/// [`IndexError::SchemaMismatch`].
-pub const SCHEMA_VERSION: u32 = 1;
+/// [`IndexError::SchemaMismatch`]. Version 1 (no [`TrackRecord::warnings`]) is still read: its
+/// records decode with no warnings, and the writer rewrites them in this version on open.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The oldest schema whose values [`decode`] still reads.
+pub const OLDEST_READABLE_SCHEMA: u32 = 1;
 
 /// A track's stable id: the first 16 bytes of the BLAKE3 hash of the file's bytes. Identical
 /// content at two paths is one track; a moved file keeps its id.
@@ -151,6 +155,75 @@ pub struct TrackRecord {
     pub models: Vec<ModelTags>,
     /// When it was tagged, seconds since the Unix epoch.
     pub indexed_at: u64,
+    /// What was odd about the audio when it was indexed (a truncated file, less audio than one
+    /// patch); empty for a sound file.
+    pub warnings: Vec<TrackWarning>,
+}
+
+/// Something odd about a track's audio, kept with its record and shown by `musearch info` and
+/// the API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackWarning {
+    /// A stable code: `truncated` (the file ends before its container says it should; what
+    /// decoded was indexed) or `shorter_than_a_patch` (less audio than one 3-s patch).
+    pub code: String,
+    /// The detail, without the file's path (`decoded 7.50 s of the 26.80 s its header declares`).
+    pub message: String,
+}
+
+/// [`TrackRecord`] as schema 1 wrote it (before [`TrackRecord::warnings`]).
+#[derive(Serialize, Deserialize)]
+struct TrackRecordV1 {
+    id: TrackId,
+    paths: Vec<String>,
+    size: u64,
+    mtime_ns: i64,
+    duration_secs: f64,
+    sample_rate: u32,
+    channels: u16,
+    codec: String,
+    metadata: Metadata,
+    models: Vec<ModelTags>,
+    indexed_at: u64,
+}
+
+impl From<TrackRecordV1> for TrackRecord {
+    fn from(v1: TrackRecordV1) -> TrackRecord {
+        TrackRecord {
+            id: v1.id,
+            paths: v1.paths,
+            size: v1.size,
+            mtime_ns: v1.mtime_ns,
+            duration_secs: v1.duration_secs,
+            sample_rate: v1.sample_rate,
+            channels: v1.channels,
+            codec: v1.codec,
+            metadata: v1.metadata,
+            models: v1.models,
+            indexed_at: v1.indexed_at,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// A stored value that [`decode`] reads: how to read it in an older schema's layout.
+pub trait Stored: for<'de> Deserialize<'de> + Sized {
+    /// Decodes `bytes` (postcard, without the schema byte) written by schema `version`, older
+    /// than [`SCHEMA_VERSION`] and not older than [`OLDEST_READABLE_SCHEMA`].
+    fn decode_old(version: u32, bytes: &[u8]) -> Result<Self, postcard::Error>;
+}
+
+impl Stored for TrackRecord {
+    fn decode_old(_version: u32, bytes: &[u8]) -> Result<Self, postcard::Error> {
+        postcard::from_bytes::<TrackRecordV1>(bytes).map(TrackRecord::from)
+    }
+}
+
+impl Stored for PathEntry {
+    fn decode_old(_version: u32, bytes: &[u8]) -> Result<Self, postcard::Error> {
+        // Unchanged since schema 1.
+        postcard::from_bytes(bytes)
+    }
 }
 
 impl TrackRecord {
@@ -189,17 +262,18 @@ pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     out
 }
 
-/// Decodes a value written by [`encode`].
-pub fn decode<T: for<'de> Deserialize<'de>>(
-    what: &'static str,
-    bytes: &[u8],
-) -> Result<T, IndexError> {
+/// Decodes a value written by [`encode`], in this schema or an older readable one.
+pub fn decode<T: Stored>(what: &'static str, bytes: &[u8]) -> Result<T, IndexError> {
+    let corrupt = |e: postcard::Error| IndexError::Corrupt {
+        what,
+        reason: e.to_string(),
+    };
     match bytes.split_first() {
         Some((&v, rest)) if u32::from(v) == SCHEMA_VERSION => {
-            postcard::from_bytes(rest).map_err(|e| IndexError::Corrupt {
-                what,
-                reason: e.to_string(),
-            })
+            postcard::from_bytes(rest).map_err(corrupt)
+        }
+        Some((&v, rest)) if (OLDEST_READABLE_SCHEMA..SCHEMA_VERSION).contains(&u32::from(v)) => {
+            T::decode_old(u32::from(v), rest).map_err(corrupt)
         }
         Some((&v, _)) => Err(IndexError::Corrupt {
             what,
@@ -235,5 +309,35 @@ mod tests {
         let mut other = bytes.clone();
         other[0] = 99;
         assert!(decode::<PathEntry>("path entry", &other).is_err());
+    }
+
+    #[test]
+    fn schema_1_records_still_decode() {
+        let v1 = TrackRecordV1 {
+            id: TrackId([7; 16]),
+            paths: vec!["/music/a.ogg".into()],
+            size: 10,
+            mtime_ns: 1,
+            duration_secs: 4.0,
+            sample_rate: 48_000,
+            channels: 2,
+            codec: "vorbis".into(),
+            metadata: Metadata::default(),
+            models: Vec::new(),
+            indexed_at: 5,
+        };
+        let mut bytes = vec![1u8];
+        bytes.extend(postcard::to_stdvec(&v1).unwrap());
+        let record: TrackRecord = decode("track record", &bytes).unwrap();
+        assert_eq!(record.paths, ["/music/a.ogg"]);
+        assert_eq!((record.duration_secs, record.indexed_at), (4.0, 5));
+        assert!(record.warnings.is_empty());
+        // The current layout is not mistaken for the old one, nor the reverse.
+        let again = encode(&record);
+        assert_eq!(again[0] as u32, SCHEMA_VERSION);
+        assert_eq!(
+            decode::<TrackRecord>("track record", &again).unwrap(),
+            record
+        );
     }
 }

@@ -23,7 +23,10 @@ use sled::Transactional;
 
 use crate::counts::{Counts, Sign};
 use crate::error::IndexError;
-use crate::record::{decode, encode, ModelSpec, PathEntry, TrackId, TrackRecord, SCHEMA_VERSION};
+use crate::record::{
+    decode, encode, ModelSpec, PathEntry, Stored, TrackId, TrackRecord, OLDEST_READABLE_SCHEMA,
+    SCHEMA_VERSION,
+};
 
 const SCHEMA_KEY: &[u8] = b"schema_version";
 const MODELS_KEY: &[u8] = b"models";
@@ -178,9 +181,10 @@ impl StoreReader {
         })
     }
 
-    /// The schema version on disk: `Ok(true)` when it is this build's, `Ok(false)` when none is
-    /// recorded and the store is empty (new), [`IndexError::SchemaMismatch`] otherwise.
-    fn check_schema(&self) -> Result<bool, IndexError> {
+    /// The schema version on disk: `Ok(Some(version))` when this build reads it (its own or an
+    /// older one [`decode`] still reads), `Ok(None)` when none is recorded and the store is empty
+    /// (new), [`IndexError::SchemaMismatch`] otherwise.
+    fn check_schema(&self) -> Result<Option<u32>, IndexError> {
         let mismatch = |found| IndexError::SchemaMismatch {
             path: self.dir.clone(),
             found,
@@ -191,14 +195,14 @@ impl StoreReader {
                 let found = <[u8; 4]>::try_from(v.as_ref())
                     .map(u32::from_le_bytes)
                     .unwrap_or(0);
-                if found == SCHEMA_VERSION {
-                    Ok(true)
+                if (OLDEST_READABLE_SCHEMA..=SCHEMA_VERSION).contains(&found) {
+                    Ok(Some(found))
                 } else {
                     Err(mismatch(found))
                 }
             }
             None if !self.tracks.is_empty() || !self.paths.is_empty() => Err(mismatch(0)),
-            None => Ok(false),
+            None => Ok(None),
         }
     }
 
@@ -330,6 +334,36 @@ impl StoreReader {
 }
 
 impl TrackStore {
+    /// Rewrites every record of an older readable schema in this one, then records this schema,
+    /// in one batch each (a crash between them leaves a store that migrates again on open).
+    fn migrate(&self) -> Result<(), IndexError> {
+        tracing::info!(
+            "rewriting the records of {} in index schema {SCHEMA_VERSION}",
+            self.dir.display()
+        );
+        self.rewrite::<TrackRecord>(&self.tracks, "track record")?;
+        self.rewrite::<PathEntry>(&self.paths, "path entry")?;
+        self.meta
+            .insert(SCHEMA_KEY, &SCHEMA_VERSION.to_le_bytes())
+            .map_err(|e| self.err(e))?;
+        self.flush()
+    }
+
+    /// Decodes every value of `tree` as a `T` (in whichever readable schema it was written) and
+    /// writes it back in the current one, in one batch.
+    fn rewrite<T: Stored + serde::Serialize>(
+        &self,
+        tree: &sled::Tree,
+        what: &'static str,
+    ) -> Result<(), IndexError> {
+        let mut batch = sled::Batch::default();
+        for entry in tree.iter() {
+            let (key, value) = entry.map_err(|e| self.err(e))?;
+            batch.insert(key, encode(&decode::<T>(what, &value)?));
+        }
+        tree.apply_batch(batch).map_err(|e| self.err(e))
+    }
+
     /// Opens (or creates) the store in `dir` for writing: it holds the store (sled's lock) until
     /// dropped. Fails with [`IndexError::SchemaMismatch`] when it was written with another
     /// schema, [`IndexError::Busy`] when another process has it open.
@@ -339,7 +373,10 @@ impl TrackStore {
             store: StoreReader::with_trees(dir, db)?,
         };
         let err = |e| store.err(e);
-        if !store.check_schema()? {
+        let found = store.check_schema()?;
+        if found.is_some_and(|v| v < SCHEMA_VERSION) {
+            store.migrate()?;
+        } else if found.is_none() {
             let mut batch = sled::Batch::default();
             batch.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_le_bytes());
             batch.insert(COUNTS_KEY, &Counts::default().encode()[..]);

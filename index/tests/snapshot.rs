@@ -39,6 +39,7 @@ fn record(n: u8, title: &str) -> TrackRecord {
             embedding: vec![1.0, 0.0],
         }],
         indexed_at: 0,
+        warnings: Vec::new(),
     }
 }
 
@@ -175,4 +176,48 @@ fn the_text_snapshot_keeps_its_state_while_a_writer_commits() {
         2,
         "a new snapshot sees the commit"
     );
+}
+
+/// A store written by schema 1 (records without `warnings`): the snapshot reads it as it is,
+/// and the writer's opening rewrites it in the current schema.
+#[test]
+fn a_schema_1_store_is_read_and_migrated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("index");
+    let old = record(1, "Old");
+    write_index(&dir, std::slice::from_ref(&old), &[]);
+    {
+        // Downgrade: schema 1 in `meta`, the record in schema 1's layout (no trailing
+        // `warnings`: an empty Vec is postcard's one zero byte at the end).
+        let db = sled::open(dir.join("store")).unwrap();
+        db.open_tree("meta")
+            .unwrap()
+            .insert("schema_version", &1u32.to_le_bytes())
+            .unwrap();
+        let tracks = db.open_tree("tracks").unwrap();
+        let mut bytes = tracks.get(old.id.0).unwrap().unwrap().to_vec();
+        assert_eq!(bytes.pop(), Some(0));
+        bytes[0] = 1;
+        tracks.insert(old.id.0, bytes).unwrap();
+        db.flush().unwrap();
+    }
+    let snapshot = IndexSnapshot::open(&dir).unwrap();
+    assert_eq!(snapshot.record(&old.id).unwrap().as_ref(), Some(&old));
+    drop(snapshot);
+    let store = TrackStore::open(&dir.join("store")).unwrap();
+    assert_eq!(store.record(&old.id).unwrap().as_ref(), Some(&old));
+    drop(store);
+    let db = sled::open(dir.join("store")).unwrap();
+    let schema = db.open_tree("meta").unwrap().get("schema_version").unwrap();
+    assert_eq!(
+        schema.as_deref(),
+        Some(&musearch_index::SCHEMA_VERSION.to_le_bytes()[..])
+    );
+    let stored = db
+        .open_tree("tracks")
+        .unwrap()
+        .get(old.id.0)
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored[0] as u32, musearch_index::SCHEMA_VERSION);
 }

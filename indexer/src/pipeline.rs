@@ -23,7 +23,7 @@ use musearch_models::audio::{
     stream_log_mel_from, AudioDecoder, AudioError, FileSummary, LogMel, N_MELS, PATCH_FRAMES,
 };
 
-use musearch_index::{ModelSpec, ModelTags, TrackId, TrackRecord, TrackStore};
+use musearch_index::{ModelSpec, ModelTags, TrackId, TrackRecord, TrackStore, TrackWarning};
 
 use crate::error::IndexerError;
 use crate::index::Index;
@@ -32,6 +32,9 @@ use crate::report::{Failure, Report};
 use crate::scan::{self, FoundFile, ScanItem};
 use crate::tagger::{TrackTagger, TrackTags};
 use crate::writer;
+
+/// Seconds of one tagger patch (187 frames of 16 ms).
+const PATCH_SECS: f64 = 3.0;
 
 /// Values in one patch.
 const PATCH_LEN: usize = PATCH_FRAMES * N_MELS;
@@ -60,6 +63,9 @@ pub struct Options {
     pub commit_every: usize,
     /// … or after this long, whichever comes first.
     pub commit_interval: Duration,
+    /// Refuse a truncated file (a failure in the report) instead of indexing what decoded with a
+    /// `truncated` warning (the default).
+    pub refuse_truncated: bool,
 }
 
 impl Default for Options {
@@ -72,6 +78,7 @@ impl Default for Options {
             chunk_patches: 16,
             commit_every: 256,
             commit_interval: Duration::from_secs(10),
+            refuse_truncated: false,
         }
     }
 }
@@ -177,9 +184,18 @@ pub fn run(
         for _ in 0..workers {
             let (job_rx, tag_tx, out_tx) = (job_rx.clone(), tag_tx.clone(), out_tx.clone());
             let (store, current, decoded) = (&store, &current, &decoded_frames);
+            let keep_truncated = !options.refuse_truncated;
             s.spawn(move || {
                 for job in job_rx {
-                    if !work(job, store, current, chunk, decoded, &tag_tx, &out_tx) {
+                    let queues = (&tag_tx, &out_tx);
+                    if !work(
+                        job,
+                        store,
+                        current,
+                        (chunk, keep_truncated),
+                        decoded,
+                        queues,
+                    ) {
                         break;
                     }
                 }
@@ -315,14 +331,17 @@ fn work(
     job: Job,
     store: &TrackStore,
     current: &[(String, String)],
-    chunk: usize,
+    // Patches per message, whether a truncated file is indexed.
+    (chunk, keep_truncated): (usize, bool),
     decoded: &AtomicU64,
-    tag_tx: &Sender<TagMsg>,
-    out: &Sender<Outcome>,
+    (tag_tx, out): (&Sender<TagMsg>, &Sender<Outcome>),
 ) -> bool {
     let path = Path::new(&job.file.path);
     let decoder = match AudioDecoder::open(path) {
-        Ok(d) => d,
+        Ok(mut d) => {
+            d.keep_truncated(keep_truncated);
+            d
+        }
         Err(e) if is_not_audio(&e, path) => return out.send(Outcome::NotAudio(job.file)).is_ok(),
         Err(e) => {
             let f = failure(&job.file.path, e.code(), &e);
@@ -509,12 +528,29 @@ fn tag_loop(
 
 fn new_record(d: &Decoded, models: Vec<ModelTags>) -> TrackRecord {
     let info = &d.summary.info;
+    let duration_secs = d.summary.duration_secs();
+    let mut warnings = Vec::new();
+    if let Some(detail) = &d.summary.truncated {
+        warnings.push(TrackWarning {
+            code: "truncated".into(),
+            message: format!("file is truncated: {detail} (what decoded is indexed)"),
+        });
+    }
+    if duration_secs < PATCH_SECS {
+        warnings.push(TrackWarning {
+            code: "shorter_than_a_patch".into(),
+            message: format!(
+                "{duration_secs:.3} s of audio, shorter than one {PATCH_SECS} s patch (tagged as \
+                 if repeated to fill one)"
+            ),
+        });
+    }
     TrackRecord {
         id: d.id,
         paths: vec![d.file.path.clone()],
         size: d.file.size,
         mtime_ns: d.file.mtime_ns,
-        duration_secs: d.summary.duration_secs(),
+        duration_secs,
         sample_rate: info.sample_rate,
         channels: info.channels.min(u16::MAX as usize) as u16,
         codec: info.codec.clone(),
@@ -523,5 +559,6 @@ fn new_record(d: &Decoded, models: Vec<ModelTags>) -> TrackRecord {
         indexed_at: SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
+        warnings,
     }
 }

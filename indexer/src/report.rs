@@ -40,8 +40,9 @@ pub struct Report {
     pub not_audio: u64,
     /// Files that could not be indexed, with the reason.
     pub failed: Vec<Failure>,
-    /// Files indexed with a warning (`shorter_than_a_patch`: less audio than one 3-s patch, so
-    /// the tagger saw it repeated to fill one).
+    /// Files indexed with a warning (`truncated`: the file ends before its container says it
+    /// should, and what decoded was indexed; `shorter_than_a_patch`: less audio than one 3-s
+    /// patch, so the tagger saw it repeated to fill one). The track's record keeps them too.
     pub warnings: Vec<Failure>,
     /// Paths removed by `--prune` because their files are gone.
     pub pruned_files: u64,

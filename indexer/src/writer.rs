@@ -15,9 +15,6 @@ use crate::pipeline::{Options, Outcome, Progress, PROGRESS_TICK, SECS_PER_FRAME}
 use crate::report::Report;
 use crate::scan::FoundFile;
 
-/// Seconds of one tagger patch (187 frames of 16 ms).
-const PATCH_SECS: f64 = 3.0;
-
 /// The writer: settles each outcome in the index, committing every `commit_every` changes or
 /// `commit_interval`.
 pub(crate) fn write_loop(
@@ -75,17 +72,13 @@ pub(crate) fn write_loop(
             Outcome::Tagged(record, file) => {
                 report.indexed += 1;
                 report.audio_secs += record.duration_secs;
-                if record.duration_secs < PATCH_SECS {
-                    report.warnings.push(crate::report::Failure {
+                report
+                    .warnings
+                    .extend(record.warnings.iter().map(|w| crate::report::Failure {
                         path: file.path.clone(),
-                        code: "shorter_than_a_patch".into(),
-                        message: format!(
-                            "{}: {:.3} s of audio, shorter than one {PATCH_SECS} s patch (tagged as \
-                             if repeated to fill one)",
-                            file.path, record.duration_secs
-                        ),
-                    });
-                }
+                        code: w.code.clone(),
+                        message: format!("{}: {}", file.path, w.message),
+                    }));
                 Some(settle(index.store(), &file, Some((record.id, Some(*record))))?.0)
             }
         };

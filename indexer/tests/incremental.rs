@@ -559,9 +559,86 @@ fn a_track_shorter_than_one_patch_is_reported() {
         })
         .collect();
     assert_eq!(warned, [("short_2s_16k.wav", "shorter_than_a_patch")]);
+    let stored = record_at(&s.index_dir, &s.music.join("short_2s_16k.wav")).warnings;
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(stored[0].code, "shorter_than_a_patch");
     assert!(
         r.summary().contains("indexed with a warning: 1"),
         "{}",
         r.summary()
+    );
+}
+
+/// A music folder with `real_48k_stereo.ogg` cut at 60 % (`cut.ogg`, no declared length: the
+/// last page shows it; its headers fill the first third of this small file) and `bad/truncated.flac` (its header declares more than it holds).
+fn truncated_setup() -> Setup {
+    let s = setup(&["bad/truncated.flac"]);
+    let whole = std::fs::read(Path::new(FIXTURES).join("real_48k_stereo.ogg")).unwrap();
+    std::fs::write(s.music.join("cut.ogg"), &whole[..whole.len() * 6 / 10]).unwrap();
+    s
+}
+
+fn run_truncated(s: &Setup, refuse_truncated: bool) -> Report {
+    let mut index = Index::open(&s.index_dir).unwrap();
+    let options = Options {
+        roots: vec![s.music.clone()],
+        workers: 2,
+        batch_size: 8,
+        refuse_truncated,
+        ..Options::default()
+    };
+    let report = pipeline::run(&mut index, &mut BandTagger::new("1"), &options, &mut |_| {});
+    check_consistent(&index);
+    report.unwrap()
+}
+
+#[test]
+fn a_truncated_file_is_indexed_with_a_warning() {
+    let s = truncated_setup();
+    let r = run_truncated(&s, false);
+    assert_eq!((r.indexed, r.failed.len()), (2, 0), "{r:?}");
+    for name in ["cut.ogg", "truncated.flac"] {
+        let w = r
+            .warnings
+            .iter()
+            .find(|w| w.path.ends_with(name) && w.code == "truncated")
+            .unwrap_or_else(|| panic!("no warning for {name}: {:?}", r.warnings));
+        assert!(
+            w.message.contains(&w.path) && w.message.contains("decoded"),
+            "{w:?}"
+        );
+    }
+    let cut = record_at(&s.index_dir, &s.music.join("cut.ogg"));
+    assert!(
+        cut.duration_secs > 0.5 && cut.duration_secs < 3.0,
+        "{cut:?}"
+    );
+    assert_eq!(cut.warnings[0].code, "truncated");
+    let flac = record_at(&s.index_dir, &s.music.join("truncated.flac"));
+    assert!(
+        flac.warnings[0].message.contains("its header declares"),
+        "{:?}",
+        flac.warnings
+    );
+    assert!(!flac.warnings[0].message.contains('/'), "no path stored");
+}
+
+#[test]
+fn refuse_truncated_keeps_the_refusal() {
+    let s = truncated_setup();
+    let r = run_truncated(&s, true);
+    assert_eq!(r.indexed, 0, "{r:?}");
+    let mut failed: Vec<(&str, &str)> = r
+        .failed
+        .iter()
+        .map(|f| {
+            let name = Path::new(&f.path).file_name().unwrap().to_str().unwrap();
+            (name, f.code.as_str())
+        })
+        .collect();
+    failed.sort();
+    assert_eq!(
+        failed,
+        [("cut.ogg", "truncated"), ("truncated.flac", "truncated")]
     );
 }

@@ -174,6 +174,7 @@ fn catalog(n: usize, models: &[ModelSpec], sample: &mut Sampler, rng: &mut StdRn
                 ..Metadata::default()
             },
             taggrams: Vec::new(),
+            warnings: Vec::new(),
         };
         let p: Vec<Option<&[f32]>> = probs.iter().map(|v| Some(v.as_slice())).collect();
         b.push(track, &p, &[]);

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use musearch_index::{CompactTaggram, Metadata, ModelSpec, TrackId, TrackRecord};
+use musearch_index::{CompactTaggram, Metadata, ModelSpec, TrackId, TrackRecord, TrackWarning};
 
 /// One (model, tag) output: the unit the calibration and the ranking work on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +34,8 @@ pub struct CatalogTrack {
     pub metadata: Metadata,
     /// The compact taggram of each model that has one, by model index.
     pub taggrams: Vec<(usize, CompactTaggram)>,
+    /// What was odd about the audio when it was indexed (`truncated` …).
+    pub warnings: Vec<TrackWarning>,
 }
 
 impl CatalogTrack {
@@ -209,6 +211,7 @@ impl Catalog {
                 channels: record.channels,
                 metadata: record.metadata.clone(),
                 taggrams,
+                warnings: record.warnings.clone(),
             };
             builder.push(track, &probabilities, &embeddings);
         }

@@ -546,6 +546,7 @@ impl Engine {
             paths: t.paths.clone(),
             models,
             taggram,
+            warnings: t.warnings.clone(),
         })
     }
 

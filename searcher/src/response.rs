@@ -4,6 +4,7 @@
 //! server's business: the documents that hold tracks are generic over the track's form, and the
 //! server maps them to its own ([`SearchResponse::map_tracks`] …).
 
+use musearch_index::TrackWarning;
 use serde::{Deserialize, Serialize};
 
 /// The most results one page may hold.
@@ -270,6 +271,9 @@ pub struct TrackDetail<T = TrackSummary> {
     pub models: Vec<ModelProbabilities>,
     /// The taggram of the first model: tag probabilities over time.
     pub taggram: Option<TaggramData>,
+    /// What was odd about the audio when it was indexed: `truncated` (what decoded was indexed),
+    /// `shorter_than_a_patch`; empty for a sound file.
+    pub warnings: Vec<TrackWarning>,
 }
 
 impl<T> TrackDetail<T> {
@@ -284,6 +288,7 @@ impl<T> TrackDetail<T> {
             paths: self.paths,
             models: self.models,
             taggram: self.taggram,
+            warnings: self.warnings,
         }
     }
 }

@@ -40,6 +40,10 @@ pub struct Args {
     /// … or after this many seconds.
     #[arg(long, default_value_t = 10.0)]
     pub commit_secs: f64,
+    /// Refuse truncated files (a failure in the report) instead of indexing what decoded with a
+    /// `truncated` warning.
+    #[arg(long)]
+    pub refuse_truncated: bool,
 }
 
 /// The index directory `musearch index` and `musearch info` use when none is given.
@@ -76,6 +80,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         batch_size: args.batch_size,
         commit_every: args.commit_every.max(1),
         commit_interval: std::time::Duration::from_secs_f64(args.commit_secs.max(0.0)),
+        refuse_truncated: args.refuse_truncated,
         ..defaults
     };
     let mut progress = RunProgress::new();

@@ -11,6 +11,10 @@ pub struct Args {
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// Show one track instead (its 32-hex-digit id): files, duration, codec and the warnings of
+    /// its indexing (`truncated`, `shorter_than_a_patch`).
+    #[arg(long, value_name = "ID")]
+    pub track: Option<String>,
 }
 
 /// Runs `musearch info`.
@@ -24,6 +28,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let index = musearch_indexer::Index::open(&dir)
         .with_context(|| format!("opening {}", dir.display()))?;
+    if let Some(id) = &args.track {
+        return show_track(&index, id, args.json);
+    }
     let stats = index.stats()?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&stats)?);
@@ -56,5 +63,43 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "size on disk:   {:.1} MiB",
         stats.bytes_on_disk as f64 / (1 << 20) as f64
     );
+    Ok(())
+}
+
+/// `musearch info --track ID`.
+fn show_track(index: &musearch_indexer::Index, id: &str, json: bool) -> anyhow::Result<()> {
+    let track = musearch_indexer::format::TrackId::from_hex(id)
+        .with_context(|| format!("`{id}` is not a track id (32 hex digits)"))?;
+    let record = index
+        .store()
+        .record(&track)?
+        .with_context(|| format!("no track {id} in {}", index.dir().display()))?;
+    if json {
+        let value = serde_json::json!({
+            "id": record.id.to_hex(),
+            "paths": record.paths,
+            "duration_secs": record.duration_secs,
+            "codec": record.codec,
+            "sample_rate": record.sample_rate,
+            "channels": record.channels,
+            "warnings": record.warnings,
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(());
+    }
+    println!("track:          {}", record.id);
+    for path in &record.paths {
+        println!("file:           {path}");
+    }
+    println!(
+        "audio:          {:.2} s, {}, {} Hz, {} channel(s)",
+        record.duration_secs, record.codec, record.sample_rate, record.channels
+    );
+    if record.warnings.is_empty() {
+        println!("warnings:       none");
+    }
+    for w in &record.warnings {
+        println!("warning:        {}: {}", w.code, w.message);
+    }
     Ok(())
 }

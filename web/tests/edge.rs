@@ -111,6 +111,7 @@ fn write_index(dir: &Path) -> PathBuf {
                     embedding,
                 }],
                 indexed_at: 0,
+                warnings: Vec::new(),
             }
         })
         .collect();

@@ -127,6 +127,11 @@ pub struct AudioDecoder {
     /// Where the container shows the file was cut, when it does (an Ogg stream's last page);
     /// checked at the end of the stream as the declared length is for other containers.
     cut: Option<String>,
+    /// Whether a truncated stream ends normally (the truncation kept in `truncation`) rather than
+    /// with an error.
+    keep_truncated: bool,
+    /// The truncation found at the end of the stream, when `keep_truncated`.
+    truncation: Option<AudioError>,
 }
 
 impl std::fmt::Debug for AudioDecoder {
@@ -329,7 +334,23 @@ impl AudioDecoder {
             finished: false,
             skip_remaining,
             cut: None,
+            keep_truncated: false,
+            truncation: None,
         })
+    }
+
+    /// With `true`, a stream that ends before its container says it should ends normally: what
+    /// decoded is kept and the truncation ([`AudioError::Truncated`] or [`AudioError::Cut`]) is
+    /// returned by [`truncation`](Self::truncation) instead of ending the decode with it (the
+    /// default).
+    pub fn keep_truncated(&mut self, keep: bool) {
+        self.keep_truncated = keep;
+    }
+
+    /// The truncation found at the end of the stream, when [`keep_truncated`](Self::keep_truncated)
+    /// was set and the stream was cut.
+    pub fn truncation(&self) -> Option<&AudioError> {
+        self.truncation.as_ref()
     }
 
     /// What the container declares about the stream.
@@ -551,24 +572,28 @@ impl AudioDecoder {
                 }
             });
         }
-        if let Some(declared) = self.info.declared_frames {
-            let rate = self.info.sample_rate as u64;
+        let truncation = if let Some(declared) = self
+            .info
+            .declared_frames
             // Tolerate encoder padding and rounding in headers: half a second or 1 %.
-            let tolerance = (rate / 2).max(declared / 100);
-            if self.decoded_frames + tolerance < declared {
-                return Err(AudioError::Truncated {
-                    path: self.path.clone(),
-                    decoded_secs: self.decoded_frames as f64 / rate as f64,
-                    declared_secs: declared as f64 / rate as f64,
-                });
-            }
-        }
-        if let Some(reason) = self.cut.take() {
-            return Err(AudioError::Cut {
+            .filter(|&d| self.decoded_frames + (self.info.sample_rate as u64 / 2).max(d / 100) < d)
+        {
+            let rate = self.info.sample_rate as f64;
+            Some(AudioError::Truncated {
+                path: self.path.clone(),
+                decoded_secs: self.decoded_frames as f64 / rate,
+                declared_secs: declared as f64 / rate,
+            })
+        } else {
+            self.cut.take().map(|reason| AudioError::Cut {
                 path: self.path.clone(),
                 decoded_secs: self.decoded_frames as f64 / self.info.sample_rate as f64,
                 reason,
-            });
+            })
+        };
+        match truncation {
+            Some(err) if !self.keep_truncated => return Err(err),
+            found => self.truncation = found,
         }
         Ok(false)
     }

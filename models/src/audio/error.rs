@@ -118,6 +118,26 @@ pub enum AudioError {
 }
 
 impl AudioError {
+    /// For [`AudioError::Truncated`] and [`AudioError::Cut`], what was decoded and where the
+    /// file ends, without its path (`decoded 7.50 s of the 26.80 s its header declares`).
+    pub fn truncation_detail(&self) -> Option<String> {
+        match self {
+            AudioError::Truncated {
+                decoded_secs,
+                declared_secs,
+                ..
+            } => Some(format!(
+                "decoded {decoded_secs:.2} s of the {declared_secs:.2} s its header declares"
+            )),
+            AudioError::Cut {
+                decoded_secs,
+                reason,
+                ..
+            } => Some(format!("decoded {decoded_secs:.2} s, then {reason}")),
+            _ => None,
+        }
+    }
+
     /// The file this error is about.
     pub fn path(&self) -> &std::path::Path {
         match self {

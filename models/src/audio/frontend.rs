@@ -43,6 +43,10 @@ pub struct FileSummary {
     pub mel_frames: usize,
     /// Packets that failed to decode and were skipped.
     pub decode_errors: usize,
+    /// When the decoder was told to keep a truncated stream
+    /// ([`AudioDecoder::keep_truncated`]) and it was cut: where
+    /// ([`AudioError::truncation_detail`]).
+    pub truncated: Option<String>,
 }
 
 impl FileSummary {
@@ -94,6 +98,7 @@ pub fn stream_log_mel_from(
         samples_16k: resampler.emitted(),
         mel_frames: mel.frames_emitted(),
         decode_errors: decoder.decode_errors(),
+        truncated: decoder.truncation().and_then(AudioError::truncation_detail),
     })
 }
 
