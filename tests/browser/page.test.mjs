@@ -176,6 +176,9 @@ describe('playback', () => {
       const audio = document.getElementById('player');
       return !audio.paused && audio.currentTime > 0;
     });
+    await page.waitForFunction(
+      () => document.querySelector('#results .result button.play')?.getAttribute('aria-pressed') === 'true',
+    );
     assert.equal(await button.getAttribute('aria-pressed'), 'true');
     assert.equal(await page.locator('#now-title').textContent(), expected.results[0].title);
 
@@ -190,6 +193,11 @@ describe('playback', () => {
 
     await button.click();
     await page.waitForFunction(() => document.getElementById('player').paused);
+    // The button follows the audio element's 'pause' event, which fires after `paused` is set:
+    // wait for it (the wait fails the test if the button never turns off).
+    await page.waitForFunction(
+      () => document.querySelector('#results .result button.play')?.getAttribute('aria-pressed') === 'false',
+    );
     assert.equal(await button.getAttribute('aria-pressed'), 'false');
     assert.deepEqual(problems, []);
     await close();
