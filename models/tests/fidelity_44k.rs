@@ -57,14 +57,6 @@ fn read_reference(name: &str) -> (Vec<usize>, Vec<f32>) {
     read_npy_f32(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
-}
-
 /// The reference script's `lcg_noise`: exact in f32, so both sides resample the same input.
 fn lcg_noise(n: usize, seed: u64) -> Vec<f32> {
     let mut state = seed;
@@ -101,7 +93,7 @@ fn resampler_matches_librosa_default() {
         }
         resampler.finish(&mut ours).unwrap();
         assert_eq!(shape, [ours.len()], "{name}: length");
-        let diff = max_abs_diff(&ours, &expected);
+        let diff = common::max_abs_diff(&ours, &expected);
         println!("{rate} Hz → 16 kHz: max |ours − librosa| {diff:.3e}");
         assert!(diff <= RESAMPLE_TOLERANCE, "{name}: {diff:e}");
     }
@@ -193,7 +185,7 @@ fn track_means_match_musicnn_on_tensorflow() {
                 .iter()
                 .map(|v| v.as_f64().unwrap() as f32)
                 .collect();
-            let diff = max_abs_diff(&ours, &expected);
+            let diff = common::max_abs_diff(&ours, &expected);
             let mut order: Vec<usize> = (0..ours.len()).collect();
             order.sort_by(|&a, &b| ours[b].total_cmp(&ours[a]));
             let mut top5: Vec<&str> = order[..5]

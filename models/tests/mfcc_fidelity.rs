@@ -10,6 +10,8 @@
 //!   `frontend_fidelity.rs`) gives at most √96 · 1e-3 per coefficient.
 #![cfg(feature = "torch")]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use musearch_models::audio::{self, N_MELS};
@@ -18,14 +20,6 @@ use musearch_models::npy::read_npy_f32;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
-}
-
-fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
 }
 
 fn reference(n_mfcc: usize) -> (Vec<usize>, Vec<f32>) {
@@ -42,7 +36,7 @@ fn dct_of_librosas_log_mel_matches_librosa_mfcc() {
         let (ref_shape, expected) = reference(n_mfcc);
         assert_eq!(ref_shape, vec![shape[0], n_mfcc]);
         let ours = mfcc_of_log_mel(&log_mel, N_MELS, n_mfcc);
-        let diff = max_abs_diff(&ours, &expected);
+        let diff = common::max_abs_diff(&ours, &expected);
         let peak = expected.iter().fold(0.0f32, |m, v| m.max(v.abs()));
         eprintln!("n_mfcc {n_mfcc}: max |diff| {diff:e} (values up to {peak})");
         assert!(peak > 1.0, "the reference is not trivial");
@@ -56,7 +50,7 @@ fn our_front_end_and_dct_match_librosa_mfcc() {
     let (ref_shape, expected) = reference(20);
     assert_eq!(ours.n_frames, ref_shape[0]);
     let mfcc = mfcc_of_log_mel(&ours.data, N_MELS, 20);
-    let diff = max_abs_diff(&mfcc, &expected);
+    let diff = common::max_abs_diff(&mfcc, &expected);
     let bound = (N_MELS as f32).sqrt() * 1e-3;
     eprintln!("end to end: max |diff| {diff:e}, bound {bound:e}");
     assert!(diff <= bound, "max |diff| {diff} > {bound}");

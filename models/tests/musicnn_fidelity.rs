@@ -49,14 +49,6 @@ fn to_vec(t: &Tensor) -> Vec<f32> {
     Vec::<f32>::try_from(t.to_device(Device::Cpu).contiguous().view(-1)).unwrap()
 }
 
-fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
-}
-
 fn load(model: PretrainedModel) -> Tagger {
     Tagger::from_tf_checkpoint(model, &common::checkpoint_dir(model.name()), Device::Cpu)
         .unwrap_or_else(|e| panic!("{model}: {e}"))
@@ -74,11 +66,11 @@ fn every_model_matches_tensorflow() {
 
         let (shape, expected) = read_reference(&format!("{model}.probabilities.npy"));
         assert_eq!(shape, [n, 50]);
-        let prob_diff = max_abs_diff(&to_vec(&out.probabilities), &expected);
+        let prob_diff = common::max_abs_diff(&to_vec(&out.probabilities), &expected);
 
         let (shape, expected) = read_reference(&format!("{model}.embedding.npy"));
         assert_eq!(shape, [n, tagger.embedding_dim() as usize], "{model}");
-        let emb_diff = max_abs_diff(&to_vec(&out.embedding), &expected);
+        let emb_diff = common::max_abs_diff(&to_vec(&out.embedding), &expected);
 
         println!("{model}: max |diff| probabilities {prob_diff:.3e}, embedding {emb_diff:.3e}");
         report.push((model, prob_diff, emb_diff));
@@ -107,7 +99,7 @@ fn batching_does_not_change_outputs() {
                 &tagger.forward(&x.narrow(0, i, 1)).unwrap().probabilities,
             ));
         }
-        let diff = max_abs_diff(&batch, &single);
+        let diff = common::max_abs_diff(&batch, &single);
         assert!(
             diff <= 1e-6,
             "{model}: batch vs one-by-one differ by {diff:e}"
@@ -201,7 +193,7 @@ fn rewritten_checkpoint_loads_identically() {
     let a = load(PretrainedModel::MttMusicnn);
     let b = Tagger::from_tf_checkpoint(PretrainedModel::MttMusicnn, &prefix, Device::Cpu).unwrap();
     let x = patches();
-    let diff = max_abs_diff(
+    let diff = common::max_abs_diff(
         &to_vec(&a.forward(&x).unwrap().probabilities),
         &to_vec(&b.forward(&x).unwrap().probabilities),
     );
@@ -294,7 +286,7 @@ fn safetensors_round_trip() {
     tagger.save_safetensors(&path).unwrap();
     let again = Tagger::from_safetensors(PretrainedModel::MsdMusicnn, &path, Device::Cpu).unwrap();
     let x = patches();
-    let diff = max_abs_diff(
+    let diff = common::max_abs_diff(
         &to_vec(&tagger.forward(&x).unwrap().probabilities),
         &to_vec(&again.forward(&x).unwrap().probabilities),
     );
@@ -337,7 +329,7 @@ fn end_to_end_from_audio_is_close_to_tensorflow() {
     let rust_patches = mel.patches();
     assert!(rust_patches.len() >= 2 * 187 * 96);
     let (_, reference_patches) = read_reference("patches.npy");
-    let mel_diff = max_abs_diff(
+    let mel_diff = common::max_abs_diff(
         &rust_patches[..2 * 187 * 96],
         &reference_patches[..2 * 187 * 96],
     );
@@ -345,7 +337,7 @@ fn end_to_end_from_audio_is_close_to_tensorflow() {
     for model in PretrainedModel::ALL {
         let probs = to_vec(&load(model).forward(&x).unwrap().probabilities);
         let (_, expected) = read_reference(&format!("{model}.probabilities.npy"));
-        let diff = max_abs_diff(&probs, &expected[..2 * 50]);
+        let diff = common::max_abs_diff(&probs, &expected[..2 * 50]);
         println!(
             "{model}: end to end from audio, log-mel max |diff| {mel_diff:.3e}, probabilities {diff:.3e}"
         );
@@ -381,7 +373,7 @@ fn cuda_matches_tensorflow() {
         let out = tagger.forward(&x).unwrap();
         assert_eq!(out.probabilities.device(), Device::Cuda(0));
         let (_, expected) = read_reference(&format!("{model}.probabilities.npy"));
-        let diff = max_abs_diff(&to_vec(&out.probabilities), &expected);
+        let diff = common::max_abs_diff(&to_vec(&out.probabilities), &expected);
         println!("{model} on CUDA: max |diff| probabilities {diff:.3e}");
         assert!(
             diff <= CUDA_PROBABILITY_TOLERANCE,

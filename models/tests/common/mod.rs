@@ -51,3 +51,12 @@ pub fn require_synth_tools(opts: &musearch_models::dataset::synth::SynthOptions)
         );
     }
 }
+
+/// The largest absolute difference between two equally long arrays (panics on a length mismatch).
+pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}

@@ -358,15 +358,19 @@ impl TfBundle {
         self.entries.contains_key(name)
     }
 
-    /// Reads the raw bytes of tensor `name` from its shard and checks their CRC-32C.
-    pub fn raw_bytes(&self, name: &str) -> Result<Vec<u8>> {
-        let info = self
-            .entries
+    /// The index entry of tensor `name`, or `NoSuchTensor`.
+    fn entry(&self, name: &str) -> Result<&TensorInfo> {
+        self.entries
             .get(name)
             .ok_or_else(|| CheckpointError::NoSuchTensor {
                 path: self.index_path.clone(),
                 name: name.to_string(),
-            })?;
+            })
+    }
+
+    /// Reads the raw bytes of tensor `name` from its shard and checks their CRC-32C.
+    pub fn raw_bytes(&self, name: &str) -> Result<Vec<u8>> {
+        let info = self.entry(name)?;
         let path = &self.shard_paths[info.shard_id as usize];
         let io = |source| CheckpointError::Io {
             path: path.clone(),
@@ -412,13 +416,7 @@ impl TfBundle {
 
     /// Reads tensor `name`, checks its CRC-32C and converts its elements to `f32`.
     pub fn tensor(&self, name: &str) -> Result<TensorData> {
-        let info = self
-            .entries
-            .get(name)
-            .ok_or_else(|| CheckpointError::NoSuchTensor {
-                path: self.index_path.clone(),
-                name: name.to_string(),
-            })?;
+        let info = self.entry(name)?;
         let dtype =
             DType::from_code(info.dtype_code).ok_or_else(|| CheckpointError::UnknownDtype {
                 path: self.index_path.clone(),
