@@ -1,6 +1,8 @@
 //! Bad input gets a typed error naming the file and the cause, never a panic; odd but valid
 //! input (wrong extension, six channels, shorter than a patch) gets correct output.
 
+#![cfg(feature = "audio")]
+
 use std::path::{Path, PathBuf};
 
 use musearch_models::audio::{self, AudioDecoder, AudioError, PATCH_FRAMES};

@@ -9,6 +9,8 @@
 //!   front-end included, against musicnn's own pipeline on TensorFlow: max |diff| ≤ 0.01 and
 //!   the same top-5 tags (issue 16, point 3). Needs `MUSEARCH_MUSICNN_WHEEL_DIR`.
 
+#![cfg(feature = "audio")]
+
 mod common;
 
 use std::path::{Path, PathBuf};

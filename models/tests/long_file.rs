@@ -4,6 +4,8 @@
 //! no disk space; the front-end still decodes and analyses every one of its 576 million samples.
 //! This test runs alone in its own binary so that the process's peak memory is its own.
 
+#![cfg(feature = "audio")]
+
 use std::io::{Seek, SeekFrom, Write};
 
 use musearch_models::audio;

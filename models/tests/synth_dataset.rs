@@ -2,6 +2,8 @@
 //! loader, decode with the front-end. Fails, saying why, where fluidsynth or the General-MIDI
 //! soundfont is not installed (scripts/install-system-deps.sh installs both).
 
+#![cfg(feature = "audio")]
+
 mod common;
 
 use std::path::Path;
