@@ -48,6 +48,9 @@ enum Command {
     Similar(commands::similar::Args),
     /// Score query → tag mapping on a graded relevance file: nDCG@5 and nDCG@10.
     EvalQueries(commands::eval_queries::Args),
+    /// Score whole searches on graded judgements of files: nDCG@10, P@10, MRR and the rates
+    /// of bad results on first pages (near-silent, short, duplicates, one album).
+    EvalSearch(commands::eval_search::Args),
     /// Compose and render a synthetic data set in the MagnaTagATune layout with known labels.
     SynthDataset(commands::synth_dataset::Args),
     /// Serve the search API, the audio and the page over HTTP (prints the URL).
@@ -80,6 +83,7 @@ fn main() -> std::process::ExitCode {
         Command::Map(args) => commands::map::run(args),
         Command::Similar(args) => commands::similar::run(args),
         Command::EvalQueries(args) => commands::eval_queries::run(args, cli.verbose),
+        Command::EvalSearch(args) => commands::eval_search::run(args, cli.verbose),
         Command::SynthDataset(args) => commands::synth_dataset::run(args),
         Command::Serve(args) => commands::serve::run(args, cli.verbose),
         #[cfg(feature = "torch")]

@@ -1,4 +1,5 @@
-//! Evaluating query → tag rankings: nDCG@k with graded relevance.
+//! Evaluating rankings with graded relevance: nDCG@k, precision@k and reciprocal rank (for the
+//! query → tag step here, and for whole searches in [`crate::search_eval`]).
 //!
 //! The judgement file is tab-separated: a query, a tab, then `tag:grade` items separated by
 //! spaces (`the query<TAB>chill:2 easy listening:1`). Tags may contain spaces; grade 2 is
@@ -147,6 +148,34 @@ pub fn ndcg_at(ranking: &[String], grades: &HashMap<String, u32>, k: usize) -> f
     dcg_at(ranking, grades, k) / idcg
 }
 
+/// Precision@k of `ranking` (best first): the share of its first `k` places held by items of
+/// grade `min_grade` or more (places past the ranking's end count as misses).
+pub fn precision_at(
+    ranking: &[String],
+    grades: &HashMap<String, u32>,
+    k: usize,
+    min_grade: u32,
+) -> f64 {
+    if k == 0 {
+        return 0.0;
+    }
+    let hits = ranking
+        .iter()
+        .take(k)
+        .filter(|item| grades.get(*item).copied().unwrap_or(0) >= min_grade)
+        .count();
+    hits as f64 / k as f64
+}
+
+/// Reciprocal rank: 1 / (1-based rank of the first item of grade `min_grade` or more), 0 when
+/// none is ranked.
+pub fn reciprocal_rank(ranking: &[String], grades: &HashMap<String, u32>, min_grade: u32) -> f64 {
+    ranking
+        .iter()
+        .position(|item| grades.get(item).copied().unwrap_or(0) >= min_grade)
+        .map_or(0.0, |r| 1.0 / (r + 1) as f64)
+}
+
 /// The scores of one query.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct QueryScore {
@@ -258,6 +287,25 @@ mod tests {
         assert!((ndcg_at(&r, &g, 2) - 1.892789 / 3.630930).abs() < 1e-5);
         // @1: x is irrelevant.
         assert_eq!(ndcg_at(&r, &g, 1), 0.0);
+    }
+
+    #[test]
+    fn precision_and_reciprocal_rank() {
+        let g: HashMap<String, u32> = [
+            ("a".to_string(), 3),
+            ("b".to_string(), 1),
+            ("c".to_string(), 2),
+        ]
+        .into();
+        let r = s(&["x", "b", "c", "a"]);
+        // Grade >= 2: c (rank 3) and a (rank 4).
+        assert!((precision_at(&r, &g, 4, 2) - 0.5).abs() < 1e-12);
+        assert!((precision_at(&r, &g, 10, 2) - 0.2).abs() < 1e-12);
+        assert!((precision_at(&r, &g, 4, 1) - 0.75).abs() < 1e-12);
+        assert!((reciprocal_rank(&r, &g, 2) - 1.0 / 3.0).abs() < 1e-12);
+        assert!((reciprocal_rank(&r, &g, 1) - 0.5).abs() < 1e-12);
+        assert_eq!(reciprocal_rank(&s(&["x"]), &g, 1), 0.0);
+        assert_eq!(precision_at(&r, &g, 0, 1), 0.0);
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub mod map;
 pub mod neighbours;
 pub mod query;
 pub mod rank;
+pub mod search_eval;
 pub mod response;
 mod ridge;
 pub mod similar;

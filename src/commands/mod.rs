@@ -6,6 +6,7 @@ pub mod doctor;
 #[cfg(feature = "torch")]
 pub mod eval;
 pub mod eval_queries;
+pub mod eval_search;
 pub mod index;
 pub mod info;
 pub mod map;
