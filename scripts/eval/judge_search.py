@@ -11,11 +11,14 @@ duplicate_of, duration_s, rms_dbfs, labels). QUERIES.tsv has one query per line:
 A rule is whitespace-separated clauses (docs/EVALUATION.md, "End-to-end search", states the
 rules; they were fixed before any tuning):
 
-    a+b:G      grade G (1-3) for a file that carries every label a, b, ...; a file's grade is the
-               highest grade of the clauses it matches, 0 when it matches none
-    -a+b       exclusion: a file carrying every label of it gets grade 0
-    short_ok   the query asks for short clips (one-shots, hits, loops): they are not capped and
-               not counted as bad results
+    a+b:G       grade G (1-3) for a file that carries every label a, b, ...; a file's grade is
+                the highest grade of the clauses it matches, 0 when it matches none
+    a+b:0       exclusion: a file carrying every label of it gets grade 0
+    short_ok:1  a flag: the query asks for short clips (one-shots, hits, loops): they are not
+                capped and not counted as bad results
+
+(every token ends in `:digit`, so the files also parse as `musearch eval-queries` judgement files,
+which searcher/tests/contexts_leakage.rs reads to keep evaluation queries out of the method's data)
 
 and for every query: a near-silent file (RMS below NEAR_SILENT_DBFS) gets 0; a clip shorter than
 SHORT_SECS gets at most 1 unless the query says short_ok; a duplicate carries its original's
@@ -27,7 +30,7 @@ import json
 import sys
 
 SHORT_SECS = 10.0
-NEAR_SILENT_DBFS = -50.0
+NEAR_SILENT_DBFS = -55.0
 FIRST_PAGE = 10
 
 
@@ -52,28 +55,28 @@ def read_manifest(path):
 def parse_rule(rule, where):
     clauses, excludes, short_ok = [], [], False
     for token in rule.split():
-        if token == "short_ok":
+        labels, sep, grade = token.rpartition(":")
+        if not sep or grade not in ("0", "1", "2", "3") or not labels:
+            sys.exit(f"{where}: bad clause `{token}` (want label+label:G with G in 0-3)")
+        if labels == "short_ok":
             short_ok = True
-        elif token.startswith("-"):
-            excludes.append(set(token[1:].split("+")))
+        elif grade == "0":
+            excludes.append(set(labels.split("+")))
         else:
-            labels, sep, grade = token.rpartition(":")
-            if not sep or grade not in ("1", "2", "3") or not labels:
-                sys.exit(f"{where}: bad clause `{token}` (want label+label:G with G in 1-3)")
             clauses.append((set(labels.split("+")), int(grade)))
     if not clauses:
         sys.exit(f"{where}: no graded clause")
     return clauses, excludes, short_ok
 
 
-def grade(facts, clauses, excludes, short_ok):
+def grade(facts, clauses, excludes, short_ok, short_secs):
     labels = facts["labels"]
     if facts["rms_dbfs"] < NEAR_SILENT_DBFS:
         return 0
     if any(ex <= labels for ex in excludes):
         return 0
     g = max((gr for need, gr in clauses if need <= labels), default=0)
-    if g > 1 and not short_ok and facts["duration_s"] < SHORT_SECS:
+    if g > 1 and not short_ok and facts["duration_s"] < short_secs:
         g = 1
     return g
 
@@ -84,6 +87,9 @@ def main():
     p.add_argument("queries")
     p.add_argument("out")
     p.add_argument("--name", help="the set's name (default: the query file's stem)")
+    p.add_argument("--short-secs", type=float, default=SHORT_SECS,
+                   help=f"clips shorter than this are short (default {SHORT_SECS:g}; the "
+                        "fixture set, whose clips are all 0.5-6 s, uses 0.4)")
     args = p.parse_args()
 
     files = read_manifest(args.manifest)
@@ -103,7 +109,7 @@ def main():
                 sys.exit(f"{where}: labels not in the manifest: {', '.join(sorted(unknown))}")
             grades = {}
             for rel, facts in sorted(files.items()):
-                g = grade(facts, clauses, excludes, short_ok)
+                g = grade(facts, clauses, excludes, short_ok, args.short_secs)
                 if g > 0:
                     grades[rel] = g
             if not any(g >= 2 for g in grades.values()):
@@ -114,7 +120,7 @@ def main():
     doc = {
         "name": name,
         "first_page": FIRST_PAGE,
-        "short_secs": SHORT_SECS,
+        "short_secs": args.short_secs,
         "files": {
             rel: {
                 "duration_s": f["duration_s"],

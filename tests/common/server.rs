@@ -20,8 +20,8 @@ pub struct TestServer {
     dir: tempfile::TempDir,
 }
 
-/// The fixture index, built once per test binary.
-fn fixture_index() -> &'static Path {
+/// The fixture index, built once per test binary (copy it before opening it: sled locks it).
+pub fn fixture_index() -> &'static Path {
     static INDEX: OnceLock<PathBuf> = OnceLock::new();
     INDEX.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -42,7 +42,7 @@ fn fixture_index() -> &'static Path {
 }
 
 /// Copies a directory tree.
-fn copy_dir(from: &Path, to: &Path) {
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
