@@ -11,10 +11,12 @@
 #   fluidsynth, fluid-soundfont-gm   render the synthetic data set's MIDI with the FluidR3 General-MIDI
 #                    soundfont (models/tests/synth_dataset.rs, models/tests/train_fcn.rs, tests/cli_train.rs
 #                    fail without them)
+#   ffmpeg           scripts/eval/build-search-catalog.sh cuts, encodes and measures the search-evaluation
+#                    catalog (ffmpeg, ffprobe); the catalog's MIDI pieces are rendered with fluidsynth
 #   extra packages may be named as arguments (the main job adds unzip for the demo catalog)
 set -euo pipefail
 
-packages=(build-essential pkg-config libopus-dev libsoxr-dev cmake python3 python3-venv python3-pip ca-certificates chromium fluidsynth fluid-soundfont-gm "$@")
+packages=(build-essential pkg-config libopus-dev libsoxr-dev cmake python3 python3-venv python3-pip ca-certificates chromium fluidsynth fluid-soundfont-gm ffmpeg "$@")
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -30,7 +30,7 @@ import json
 import sys
 
 SHORT_SECS = 10.0
-NEAR_SILENT_DBFS = -55.0
+NEAR_SILENT_DBFS = -60.0
 FIRST_PAGE = 10
 
 
