@@ -55,9 +55,15 @@ fn engine_is_not_worse_than_the_seed_ranking_on_the_fixture_index() {
     for (name, r) in [("seed", &seed), ("current", &current)] {
         // Nothing vacuous: every query resolved to indexed clips and was scored on a full page.
         assert_eq!(r["queries_total"], 6, "{name}: {r}");
-        assert_eq!(r["queries_scored"], 6, "{name}: every query has judged clips in the index");
+        assert_eq!(
+            r["queries_scored"], 6,
+            "{name}: every query has judged clips in the index"
+        );
         let found = r["files_found"].as_u64().unwrap();
-        assert!(found >= 12, "{name}: only {found} of 13 judged clips resolved");
+        assert!(
+            found >= 12,
+            "{name}: only {found} of 13 judged clips resolved"
+        );
         for q in r["queries"].as_array().unwrap() {
             let page = q["page"].as_array().unwrap();
             assert_eq!(page.len(), 10, "{name}: {} got a short page", q["query"]);

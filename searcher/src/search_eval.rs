@@ -588,7 +588,10 @@ mod tests {
         let ok: SearchJudgements = serde_json::from_str(&doc(r#"{"a/x.ogg":3}"#)).unwrap();
         assert!(ok.check().is_ok());
         let unknown: SearchJudgements = serde_json::from_str(&doc(r#"{"b/y.ogg":3}"#)).unwrap();
-        assert!(unknown.check().unwrap_err().contains("unknown file b/y.ogg"));
+        assert!(unknown
+            .check()
+            .unwrap_err()
+            .contains("unknown file b/y.ogg"));
         let bad: SearchJudgements = serde_json::from_str(&doc(r#"{"a/x.ogg":4}"#)).unwrap();
         assert!(bad.check().unwrap_err().contains("grade 4"));
     }
