@@ -9,7 +9,8 @@
 //! * [`tag_space`]: tag vectors from names and glosses, query → weighted tags (hubness
 //!   correction, antonyms, negation, synonym groups): data, config, build, weighing, ensemble.
 //! * [`neighbours`]: an HNSW index over the vocabulary and the tags: neighbours, "did you mean".
-//! * [`eval`]: nDCG@k of query → tag rankings against graded judgements.
+//! * [`eval`]: nDCG@k, precision@k and reciprocal rank against graded judgements;
+//!   [`search_eval`]: whole searches scored on judged catalog files (`musearch eval-search`).
 //! * [`map`]: t-SNE maps of the tags and of the catalog (linfa-tsne), cached in the index.
 //! * [`store`]: where the searcher's files live in the model store.
 //! * [`engine`]: the search engine over an index snapshot ([`engine::Engine`]): [`catalog`]
