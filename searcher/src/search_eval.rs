@@ -330,6 +330,8 @@ pub struct QueryOutcome {
     pub query: String,
     /// Whether it was scored (some file of grade ≥ 1 is in the index).
     pub scored: bool,
+    /// Whether the query asks for short clips (its short results are not counted).
+    pub allows_short: bool,
     /// Files of grade ≥ 1 found in the index.
     pub judged: usize,
     /// nDCG at the first page's length.
@@ -442,15 +444,7 @@ pub fn evaluate_search(
     let n = scored.len().max(1) as f64;
     let mean = |f: &dyn Fn(&QueryOutcome) -> f64| scored.iter().map(|q| f(q)).sum::<f64>() / n;
     let results: usize = scored.iter().map(|q| q.page.len()).sum();
-    let short_pages: Vec<&&QueryOutcome> = scored
-        .iter()
-        .filter(|q| {
-            !judgements
-                .queries
-                .iter()
-                .any(|j| j.query == q.query && j.allows_short)
-        })
-        .collect();
+    let short_pages: Vec<&&QueryOutcome> = scored.iter().filter(|q| !q.allows_short).collect();
     let short_results: usize = short_pages.iter().map(|q| q.page.len()).sum();
     let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     let bad = BadResults {
@@ -545,6 +539,7 @@ fn score_query(
     QueryOutcome {
         query: query.query.clone(),
         scored: judged > 0,
+        allows_short: query.allows_short,
         judged,
         ndcg: ndcg_at(&ranking, &grades, k),
         precision: precision_at(&ranking, &grades, k, RELEVANT_GRADE),
@@ -574,6 +569,95 @@ mod tests {
                 "a.ogg"
             ]
         );
+    }
+
+    fn facts(duration_s: f64, album: Option<&str>, duplicate_of: Option<&str>) -> FileFacts {
+        FileFacts {
+            duration_s,
+            near_silent: false,
+            album: album.map(str::to_string),
+            duplicate_of: duplicate_of.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_first_page_is_scored_and_its_bad_results_counted() {
+        let mut files = BTreeMap::new();
+        files.insert("g/a.ogg".to_string(), facts(60.0, Some("game"), None));
+        files.insert(
+            "d/a.mp3".to_string(),
+            facts(60.0, Some("game"), Some("g/a.ogg")),
+        );
+        files.insert("s/hit.flac".to_string(), facts(0.5, Some("kit"), None));
+        files.insert(
+            "q/silent.ogg".to_string(),
+            FileFacts {
+                near_silent: true,
+                ..facts(24.0, None, None)
+            },
+        );
+        files.insert("m/piece.ogg".to_string(), facts(25.0, None, None));
+        let judgements = SearchJudgements {
+            name: "t".into(),
+            first_page: 4,
+            short_secs: 10.0,
+            files: files.clone(),
+            queries: Vec::new(),
+        };
+        // Tracks 0..5 in catalog order; track 5 is not a judged file.
+        let order = [
+            "g/a.ogg",
+            "d/a.mp3",
+            "s/hit.flac",
+            "q/silent.ogg",
+            "m/piece.ogg",
+        ];
+        let keys = TrackKeys {
+            keys: order
+                .iter()
+                .map(|k| Some(k.to_string()))
+                .chain([None])
+                .collect(),
+            aliases: order
+                .iter()
+                .map(|k| (k.to_string(), k.to_string()))
+                .collect(),
+            files_found: 5,
+            files_missing: 0,
+        };
+        let query = JudgedQuery {
+            query: "q".into(),
+            allows_short: false,
+            grades: [
+                ("g/a.ogg".to_string(), 3),
+                ("d/a.mp3".to_string(), 3),
+                ("m/piece.ogg".to_string(), 2),
+            ]
+            .into(),
+        };
+        // Page: unjudged track, the original, its copy, the one-shot (piece and silence cut off).
+        let out = score_query(&judgements, &keys, &query, &[5, 0, 1, 2, 4, 3], 4);
+        assert!(out.scored);
+        assert_eq!(out.judged, 3);
+        assert_eq!(out.page.len(), 4);
+        assert_eq!(out.page[0].file, None);
+        assert_eq!(out.duplicates, 1);
+        assert_eq!(out.short, 1);
+        assert_eq!(out.near_silent, 0);
+        assert_eq!(out.album_max, 2);
+        assert!((out.precision - 0.5).abs() < 1e-12);
+        assert!((out.reciprocal_rank - 0.5).abs() < 1e-12);
+        // DCG = 7/log2(3) + 7/log2(4); ideal = 7 + 7/log2(3) + 3/log2(4).
+        let dcg = 7.0 / 3f64.log2() + 3.5;
+        let ideal = 7.0 + 7.0 / 3f64.log2() + 1.5;
+        assert!((out.ndcg - dcg / ideal).abs() < 1e-12);
+        // A query that asks for short clips does not count them; a page reaching the silence does.
+        let short_ok = JudgedQuery {
+            allows_short: true,
+            ..query
+        };
+        let out = score_query(&judgements, &keys, &short_ok, &[3, 2], 4);
+        assert_eq!((out.short, out.near_silent), (0, 1));
     }
 
     #[test]
