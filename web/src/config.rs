@@ -11,6 +11,7 @@
 //! default_limit = 20
 //! max_offset = 10000
 //! max_uri_bytes = 4096
+//! max_header_bytes = 32768
 //! max_body_bytes = 0
 //! log_format = "json"                # or "text"
 //! paths = "relative"                 # or "none": file paths in track details
@@ -66,6 +67,9 @@ pub struct ServerConfig {
     pub max_offset: usize,
     /// The longest request target (path and query string), in bytes.
     pub max_uri_bytes: usize,
+    /// The largest header block of a request (every header line, without the request line),
+    /// in bytes; a larger one is refused with 431 before the application sees it.
+    pub max_header_bytes: usize,
     /// The largest request body, in bytes (the API takes none: every route is a GET).
     pub max_body_bytes: u64,
     /// Request log format.
@@ -90,6 +94,7 @@ impl Default for ServerConfig {
             default_limit: 20,
             max_offset: 10_000,
             max_uri_bytes: 4096,
+            max_header_bytes: 32 * 1024,
             max_body_bytes: 0,
             log_format: LogFormat::Text,
             workers: 0,
@@ -190,6 +195,16 @@ impl ServerConfig {
         }
         if self.max_uri_bytes < 64 {
             return Err(invalid("max_uri_bytes", "must be at least 64"));
+        }
+        // A head must fit actix-http's 128 KiB read buffer, or actix-http would refuse it first.
+        if self.max_uri_bytes > 32 * 1024 {
+            return Err(invalid("max_uri_bytes", "must be at most 32768"));
+        }
+        if !(256..=64 * 1024).contains(&self.max_header_bytes) {
+            return Err(invalid("max_header_bytes", "must be between 256 and 65536"));
+        }
+        if self.client_request_timeout_ms == 0 {
+            return Err(invalid("client_request_timeout_ms", "must be at least 1"));
         }
         if self.api_keys.iter().any(|k| k.trim().is_empty()) {
             return Err(invalid("api_keys", "may not hold an empty key"));
