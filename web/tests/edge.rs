@@ -1,7 +1,8 @@
 //! The server's edges against a real `musearch_web::serve` on loopback, spoken to in raw
 //! HTTP/1.1 over TCP (so no client library normalises a target first): the API-key rule under
 //! every route × encoding trick, metrics labels, strict UTF-8, Range, what the API shows of the
-//! server's files, the HTTP parser's own refusals, and the CORS refusal message.
+//! server's files, the request heads the front refuses (in JSON, counted, on every request of a
+//! keep-alive connection), and the CORS refusal message.
 //!
 //! The index is written through the indexer's API (three synthetic tracks whose "audio" files are
 //! real files in a temporary directory); the word vectors are the tiny GloVe fixture.
@@ -548,16 +549,246 @@ fn refusals_are_json_with_their_status_and_a_request_id() {
     );
     assert!(junk.header("x-request-id").is_some());
 
-    // A head past actix-http's 128 KiB parser buffer never reaches the application: actix
-    // answers 431 with an empty body and closes the connection. No layer of actix-web 4 can
-    // give it a body (the dispatcher writes it before any service runs); this pins down what
-    // happens, as docs/API.md says.
+    // A 1 MB target never reaches actix-http: the front refuses it with the same JSON 414.
     let huge = format!("/api/v1/search?q={}", "a".repeat(1 << 20));
     let reply = server.get(&huge);
-    assert_eq!(reply.status, 431);
-    assert_eq!(reply.header("content-length"), Some("0"));
+    assert_eq!(reply.status, 414);
+    assert_eq!(reply.code(), "uri_too_long");
     // The server is still up.
     assert_eq!(server.get("/api/v1/health").status, 200);
+}
+
+/// The `musearch_http_requests_total` count of `route="unmatched"` with `status`.
+fn unmatched_count(server: &Server, status: u16) -> u64 {
+    let text = String::from_utf8(server.get("/metrics").body).unwrap();
+    text.lines()
+        .filter(|l| {
+            l.starts_with("musearch_http_requests_total{route=\"unmatched\"")
+                && l.contains(&format!("status=\"{status}\""))
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// Checks a refusal from the front: status, JSON code, a request id, a closed connection.
+fn assert_refused(reply: &Reply, status: u16, code: &str, case: &str) {
+    assert_eq!(reply.status, status, "{case}: {reply:?}");
+    assert_eq!(reply.code(), code, "{case}");
+    assert!(reply.header("x-request-id").is_some(), "{case}");
+    assert_eq!(
+        reply.header("content-type"),
+        Some("application/json"),
+        "{case}"
+    );
+    assert_eq!(reply.header("connection"), Some("close"), "{case}");
+}
+
+#[test]
+fn heads_the_parser_would_refuse_get_json_answers_and_are_counted() {
+    let server = start("[server]\nclient_request_timeout_ms = 1000\n");
+    let big_header = format!(
+        "GET /api/v1/health HTTP/1.1\r\nHost: a\r\nX-Big: {}\r\n\r\n",
+        "b".repeat(200 * 1024)
+    );
+    let many_headers = format!(
+        "GET /api/v1/health HTTP/1.1\r\n{}\r\n",
+        (0..100)
+            .map(|i| format!("X-{i}: v\r\n"))
+            .collect::<String>()
+    );
+    let long_target = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "a".repeat(1 << 20));
+    let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
+        ("1 MB target", long_target.into_bytes(), 414, "uri_too_long"),
+        (
+            "200 KB header",
+            big_header.into_bytes(),
+            431,
+            "headers_too_large",
+        ),
+        (
+            "101 header fields",
+            many_headers.into_bytes(),
+            431,
+            "headers_too_large",
+        ),
+        (
+            "NUL in a header",
+            b"GET /api/v1/health HTTP/1.1\r\nHost: a\r\nX-Nul: a\0b\r\n\r\n".to_vec(),
+            400,
+            "malformed_request",
+        ),
+        (
+            "not HTTP",
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n".to_vec(),
+            400,
+            "malformed_request",
+        ),
+        (
+            "malformed request line",
+            b"GET /api/v1/health HTTP/9.9 x\r\n\r\n".to_vec(),
+            400,
+            "malformed_request",
+        ),
+        (
+            "bad Content-Length",
+            b"GET /api/v1/health HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n".to_vec(),
+            400,
+            "malformed_request",
+        ),
+    ];
+    for (case, request, status, code) in &cases {
+        let before = unmatched_count(&server, *status);
+        let reply = server.send_bytes(request, false);
+        assert_refused(&reply, *status, code, case);
+        assert_eq!(
+            unmatched_count(&server, *status),
+            before + 1,
+            "{case}: not counted"
+        );
+    }
+
+    // A slow client: half a head, then nothing. 408 after client_request_timeout_ms.
+    let before = unmatched_count(&server, 408);
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
+        .write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: a\r\n")
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut bytes = Vec::new();
+    let _ = stream.read_to_end(&mut bytes);
+    let waited = started.elapsed();
+    assert_refused(
+        &parse_reply(&bytes, false),
+        408,
+        "request_timeout",
+        "slow head",
+    );
+    assert!(waited >= Duration::from_millis(800), "{waited:?}");
+    assert_eq!(unmatched_count(&server, 408), before + 1);
+
+    // Nothing at all: 408 too.
+    let mut idle = TcpStream::connect(server.addr).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut bytes = Vec::new();
+    let _ = idle.read_to_end(&mut bytes);
+    assert_refused(
+        &parse_reply(&bytes, false),
+        408,
+        "request_timeout",
+        "silent client",
+    );
+
+    // Still serving, and the refused heads added only the closed label set.
+    assert_eq!(server.get("/api/v1/health").status, 200);
+    let text = String::from_utf8(server.get("/metrics").body).unwrap();
+    assert!(!text.contains("X-Big") && !text.contains("aaaa"), "{text}");
+}
+
+/// Every reply in `bytes`, in order (bodies by Content-Length or chunked).
+fn replies(mut bytes: &[u8]) -> Vec<Reply> {
+    let mut out = Vec::new();
+    while let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+        let head = parse_reply(&bytes[..end + 4], true);
+        let rest = &bytes[end + 4..];
+        let (body, used) = if let Some(len) = head.header("content-length") {
+            let len: usize = len.parse().unwrap();
+            (rest[..len].to_vec(), len)
+        } else if head
+            .header("transfer-encoding")
+            .is_some_and(|v| v.contains("chunked"))
+        {
+            let end = rest.windows(5).position(|w| w == b"0\r\n\r\n").unwrap() + 5;
+            (dechunk(&rest[..end]), end)
+        } else {
+            (rest.to_vec(), rest.len())
+        };
+        out.push(Reply { body, ..head });
+        bytes = &bytes[end + 4 + used..];
+    }
+    out
+}
+
+#[test]
+fn every_head_on_a_keep_alive_connection_is_checked() {
+    let server = start("[server]\nmax_body_bytes = 4096\n");
+    let good = "GET /api/v1/health HTTP/1.1\r\nHost: a\r\n\r\n";
+    let talk = |request: &[u8]| -> Vec<Reply> {
+        let mut stream = TcpStream::connect(server.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let _ = stream.write_all(request);
+        let mut bytes = Vec::new();
+        let _ = stream.read_to_end(&mut bytes);
+        replies(&bytes)
+    };
+
+    // Pipelined: two good requests, then one with a NUL; the good ones are answered in order,
+    // then the bad one is refused.
+    let before = unmatched_count(&server, 400);
+    let pipelined =
+        format!("{good}{good}GET /api/v1/health HTTP/1.1\r\nHost: a\r\nX: a\0b\r\n\r\n");
+    let got = talk(pipelined.as_bytes());
+    let statuses: Vec<u16> = got.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 200, 400], "{got:?}");
+    assert_eq!(got[2].code(), "malformed_request");
+    assert_eq!(unmatched_count(&server, 400), before + 1);
+
+    // A body is framed as actix-http frames it: a "head" inside it is body, not a head (this
+    // one would be refused as one); the head after the body is checked (a 1 MB target: 414).
+    let hidden = "GET /x HTTP/1.1\r\nHost: a\r\nX: a\0b\r\n\r\n";
+    let chunked_hidden = format!("{:x}\r\n{hidden}\r\n0\r\n\r\n", hidden.len());
+    let framed = format!(
+        "GET /api/v1/health HTTP/1.1\r\nHost: a\r\nContent-Length: {}\r\n\r\n{hidden}{good}\
+         GET /{} HTTP/1.1\r\n\r\n",
+        hidden.len(),
+        "a".repeat(1 << 20)
+    );
+    let got = talk(framed.as_bytes());
+    let statuses: Vec<u16> = got.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 200, 414], "{got:?}");
+    // A chunked body ends the connection (the gate refuses it: no route takes a body) — but
+    // its "head" is still not taken for one.
+    let chunked = format!(
+        "GET /api/v1/health HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n{chunked_hidden}{good}"
+    );
+    let got = talk(chunked.as_bytes());
+    assert_eq!(got[0].status, 413, "{got:?}");
+    assert_eq!(got[0].code(), "payload_too_large");
+    assert!(got.iter().all(|r| r.status != 400), "{got:?}");
+
+    // Keep-alive, one request at a time: the second head is checked too.
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    for _ in 0..3 {
+        stream.write_all(good.as_bytes()).unwrap();
+        let mut buf = [0u8; 4096];
+        let n = stream.read(&mut buf).unwrap();
+        assert!(
+            buf[..n].starts_with(b"HTTP/1.1 200"),
+            "{:?}",
+            String::from_utf8_lossy(&buf[..n])
+        );
+    }
+    let huge_header = format!(
+        "GET /api/v1/health HTTP/1.1\r\nHost: a\r\nX: {}\r\n\r\n",
+        "h".repeat(100 * 1024)
+    );
+    let _ = stream.write_all(huge_header.as_bytes());
+    let mut bytes = Vec::new();
+    let _ = stream.read_to_end(&mut bytes);
+    assert_refused(
+        &parse_reply(&bytes, false),
+        431,
+        "headers_too_large",
+        "second head",
+    );
 }
 
 #[test]

@@ -142,9 +142,10 @@ pub fn build(
                 .local_addr(local)
                 .h1(map_config(app, |()| AppConfig::default()));
             let front = Arc::clone(&front);
+            let codec = actix_http::ServiceConfig::default();
             fn_service(move |io: actix_rt::net::TcpStream| {
                 let peer = io.peer_addr().ok();
-                let stream = stream::FrontStream::new(io, Arc::clone(&front), peer);
+                let stream = stream::FrontStream::new(io, Arc::clone(&front), &codec, peer);
                 std::future::ready(Ok::<_, actix_http::error::DispatchError>((stream, peer)))
             })
             .and_then(h1)

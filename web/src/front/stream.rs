@@ -73,11 +73,17 @@ pub struct FrontStream<T> {
 }
 
 impl<T> FrontStream<T> {
-    /// Wraps a freshly accepted connection.
-    pub(crate) fn new(io: T, front: Arc<Front>, peer: Option<std::net::SocketAddr>) -> Self {
+    /// Wraps a freshly accepted connection. `codec` is the worker's codec settings (cloning
+    /// one is cheap; making one starts a date timer, so each worker makes one).
+    pub(crate) fn new(
+        io: T,
+        front: Arc<Front>,
+        codec: &actix_http::ServiceConfig,
+        peer: Option<std::net::SocketAddr>,
+    ) -> Self {
         FrontStream {
             io,
-            codec: Codec::new(actix_http::ServiceConfig::default()),
+            codec: Codec::new(codec.clone()),
             front,
             peer,
             pending: BytesMut::new(),
