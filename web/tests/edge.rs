@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use musearch_index::{
-    Change, CompactTaggram, Metadata, ModelSpec, ModelTags, TrackId, TrackRecord,
+    Change, CompactTaggram, Metadata, ModelSpec, ModelTags, StoredPath, TrackId, TrackRecord,
 };
 use musearch_indexer::Index;
 use musearch_searcher::engine::{Engine, EngineOptions};
@@ -28,6 +28,18 @@ const AUDIO_LEN: usize = 1000;
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// `café.ogg` in Latin-1: the byte 0xE9 alone is not UTF-8.
+#[cfg(unix)]
+fn latin1_name() -> std::ffi::OsString {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::OsStr::from_bytes(b"caf\xe9.ogg").to_owned()
+}
+
+#[cfg(not(unix))]
+fn latin1_name() -> std::ffi::OsString {
+    "cafe.ogg".into()
 }
 
 fn track_id(i: usize) -> TrackId {
@@ -53,8 +65,8 @@ fn models() -> Vec<ModelSpec> {
     }]
 }
 
-/// Three tracks under `music/` (one in a sub-directory); track 0's file holds
-/// `AUDIO_LEN` known bytes.
+/// Four tracks under `music/` (one in a sub-directory, one whose name is Latin-1 bytes, not
+/// UTF-8); track `i`'s file holds `AUDIO_LEN + i` known bytes.
 fn write_index(dir: &Path) -> PathBuf {
     let music = dir.join("music");
     std::fs::create_dir_all(music.join("sub")).unwrap();
@@ -62,6 +74,7 @@ fn write_index(dir: &Path) -> PathBuf {
         music.join("piano.ogg"),
         music.join("sub/guitar.mp3"),
         music.join("drums.flac"),
+        music.join(latin1_name()),
     ];
     for (i, f) in files.iter().enumerate() {
         let bytes: Vec<u8> = (0..AUDIO_LEN + i).map(|b| (b % 251) as u8).collect();
@@ -82,15 +95,15 @@ fn write_index(dir: &Path) -> PathBuf {
             embedding[i] = 1.0;
             TrackRecord {
                 id: track_id(i),
-                paths: vec![f.to_string_lossy().into_owned()],
+                paths: vec![StoredPath::from_path(f).into_string()],
                 size: (AUDIO_LEN + i) as u64,
                 mtime_ns: 0,
                 duration_secs: 60.0,
                 sample_rate: 44_100,
                 channels: 2,
-                codec: ["vorbis", "mp3", "flac"][i].into(),
+                codec: ["vorbis", "mp3", "flac", "vorbis"][i].into(),
                 metadata: Metadata {
-                    title: Some(["Piano Song", "Guitar Song", "Drum Song"][i].into()),
+                    title: Some(["Piano Song", "Guitar Song", "Drum Song", "Cafe Song"][i].into()),
                     artist: Some("Edge Band".into()),
                     album: None,
                     genre: None,
@@ -527,6 +540,23 @@ fn the_api_shows_no_server_paths_or_inodes() {
         &[("If-None-Match", &etag)],
     );
     assert_eq!(again.status, 304);
+
+    // A file name that is not UTF-8: shown with U+FFFD, served byte for byte.
+    #[cfg(unix)]
+    {
+        let detail = server.get(&format!("/api/v1/tracks/{}", id_hex(3))).json();
+        assert_eq!(detail["paths"], serde_json::json!(["caf\u{FFFD}.ogg"]));
+        let audio = server.get(&format!("/api/v1/tracks/{}/audio", id_hex(3)));
+        assert_eq!(audio.status, 200, "{audio:?}");
+        let file: Vec<u8> = (0..AUDIO_LEN + 3).map(|b| (b % 251) as u8).collect();
+        assert_eq!(audio.body, file);
+        let part = server.raw(
+            "GET",
+            &format!("/api/v1/tracks/{}/audio", id_hex(3)),
+            &[("Range", "bytes=0-9")],
+        );
+        assert_eq!((part.status, part.body.as_slice()), (206, &file[..10]));
+    }
 
     let hidden = start("[server]\npaths = \"none\"\n");
     let detail = hidden.get(&format!("/api/v1/tracks/{}", id_hex(1))).json();
