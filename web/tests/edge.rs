@@ -206,6 +206,11 @@ impl Server {
     }
 
     fn send_bytes(&self, request: &[u8], head: bool) -> Reply {
+        parse_reply(&self.exchange(request), head)
+    }
+
+    /// Sends `request` on a new connection and reads everything until the server closes it.
+    fn exchange(&self, request: &[u8]) -> Vec<u8> {
         let mut stream = TcpStream::connect(self.addr).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
@@ -214,7 +219,7 @@ impl Server {
         let _ = stream.write_all(request);
         let mut bytes = Vec::new();
         let _ = stream.read_to_end(&mut bytes);
-        parse_reply(&bytes, head)
+        bytes
     }
 
     fn get(&self, target: &str) -> Reply {
@@ -600,6 +605,13 @@ fn unmatched_count(server: &Server, status: u16) -> u64 {
         .sum()
 }
 
+/// The one reply on `stream`, read until the server closes it.
+fn read_reply(stream: &mut TcpStream) -> Reply {
+    let mut bytes = Vec::new();
+    let _ = stream.read_to_end(&mut bytes);
+    parse_reply(&bytes, false)
+}
+
 /// Checks a refusal from the front: status, JSON code, a request id, a closed connection.
 fn assert_refused(reply: &Reply, status: u16, code: &str, case: &str) {
     assert_eq!(reply.status, status, "{case}: {reply:?}");
@@ -687,15 +699,9 @@ fn heads_the_parser_would_refuse_get_json_answers_and_are_counted() {
         .write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: a\r\n")
         .unwrap();
     let started = std::time::Instant::now();
-    let mut bytes = Vec::new();
-    let _ = stream.read_to_end(&mut bytes);
+    let reply = read_reply(&mut stream);
     let waited = started.elapsed();
-    assert_refused(
-        &parse_reply(&bytes, false),
-        408,
-        "request_timeout",
-        "slow head",
-    );
+    assert_refused(&reply, 408, "request_timeout", "slow head");
     assert!(waited >= Duration::from_millis(800), "{waited:?}");
     assert_eq!(unmatched_count(&server, 408), before + 1);
 
@@ -703,10 +709,8 @@ fn heads_the_parser_would_refuse_get_json_answers_and_are_counted() {
     let mut idle = TcpStream::connect(server.addr).unwrap();
     idle.set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
-    let mut bytes = Vec::new();
-    let _ = idle.read_to_end(&mut bytes);
     assert_refused(
-        &parse_reply(&bytes, false),
+        &read_reply(&mut idle),
         408,
         "request_timeout",
         "silent client",
@@ -746,16 +750,7 @@ fn replies(mut bytes: &[u8]) -> Vec<Reply> {
 fn every_head_on_a_keep_alive_connection_is_checked() {
     let server = start("[server]\nmax_body_bytes = 4096\n");
     let good = "GET /api/v1/health HTTP/1.1\r\nHost: a\r\n\r\n";
-    let talk = |request: &[u8]| -> Vec<Reply> {
-        let mut stream = TcpStream::connect(server.addr).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .unwrap();
-        let _ = stream.write_all(request);
-        let mut bytes = Vec::new();
-        let _ = stream.read_to_end(&mut bytes);
-        replies(&bytes)
-    };
+    let talk = |request: &[u8]| replies(&server.exchange(request));
 
     // Pipelined: two good requests, then one with a NUL; the good ones are answered in order,
     // then the bad one is refused.
@@ -811,10 +806,8 @@ fn every_head_on_a_keep_alive_connection_is_checked() {
         "h".repeat(100 * 1024)
     );
     let _ = stream.write_all(huge_header.as_bytes());
-    let mut bytes = Vec::new();
-    let _ = stream.read_to_end(&mut bytes);
     assert_refused(
-        &parse_reply(&bytes, false),
+        &read_reply(&mut stream),
         431,
         "headers_too_large",
         "second head",
