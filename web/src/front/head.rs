@@ -241,4 +241,29 @@ mod tests {
         .unwrap_err();
         assert_eq!((err.status.as_u16(), err.code), (431, "headers_too_large"));
     }
+
+    /// What checking one head costs (scan and actix-http's decode of a typical search request),
+    /// printed: `cargo test -p musearch-web --lib head_check_cost -- --ignored --nocapture`.
+    #[actix_rt::test]
+    #[ignore = "a measurement, not a check"]
+    async fn head_check_cost() {
+        let head =
+            b"GET /api/v1/search?q=beach%20vibes&limit=20 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\
+                     User-Agent: wrk\r\nAccept: */*\r\nAccept-Encoding: gzip\r\n\r\n";
+        let limits = HeadLimits {
+            max_target_bytes: 4096,
+            max_header_bytes: 32 * 1024,
+        };
+        let mut c = codec();
+        let n = 200_000;
+        let started = std::time::Instant::now();
+        for _ in 0..n {
+            let HeadScan::Complete { len } = scan(std::hint::black_box(head), limits) else {
+                panic!("not complete");
+            };
+            decode(&mut c, &head[..len]).unwrap();
+        }
+        let per = started.elapsed().as_secs_f64() / n as f64;
+        println!("head check: {:.2} µs per head ({n} heads)", per * 1e6);
+    }
 }

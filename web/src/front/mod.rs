@@ -99,6 +99,21 @@ pub fn answer(err: &ApiError, request_id: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Pending connections the kernel queues for `accept` (actix-web's `HttpServer` default).
+const BACKLOG: i32 = 1024;
+
+/// A listening socket on `addr` with `SO_REUSEADDR` and a backlog of [`BACKLOG`], as actix-web's
+/// `HttpServer` makes them.
+fn listener(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    #[cfg(not(windows))]
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(BACKLOG)?;
+    Ok(socket.into())
+}
+
 /// Binds `bind` and builds the server: actix-server accepting, a [`stream::FrontStream`] per
 /// connection, actix-http's HTTP/1 dispatcher running [`crate::server::app`]. Returns the server
 /// (not yet polled) and the first bound address. SIGINT and SIGTERM stop it gracefully.
@@ -120,7 +135,7 @@ pub fn build(
     let mut first = None;
     let addrs = std::net::ToSocketAddrs::to_socket_addrs(bind)?;
     for addr in addrs {
-        let listener = std::net::TcpListener::bind(addr)?;
+        let listener = listener(addr)?;
         let local = listener.local_addr()?;
         first.get_or_insert(local);
         let state = state.clone();
