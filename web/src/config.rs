@@ -241,5 +241,11 @@ mod tests {
         assert!(ServerConfig::parse("[server]\nmax_limit = 0\n").is_err());
         assert!(ServerConfig::parse("[server]\ndefault_limit = 500\n").is_err());
         assert!(ServerConfig::parse("[server]\napi_keys = [\" \"]\n").is_err());
+        // A head must fit actix-http's read buffer; a zero timeout would refuse every head.
+        assert!(ServerConfig::parse("[server]\nmax_header_bytes = 100\n").is_err());
+        assert!(ServerConfig::parse("[server]\nmax_header_bytes = 1000000\n").is_err());
+        assert!(ServerConfig::parse("[server]\nmax_uri_bytes = 100000\n").is_err());
+        assert!(ServerConfig::parse("[server]\nclient_request_timeout_ms = 0\n").is_err());
+        assert!(ServerConfig::parse("[server]\nmax_header_bytes = 8192\n").is_ok());
     }
 }
