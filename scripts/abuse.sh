@@ -14,9 +14,14 @@
 # headers; a CORS preflight from an unlisted origin; 500 concurrent connections; slow
 # connections (slowloris) while normal requests go on; 10,000 junk requests.
 #
-# A case fails on: any 5xx; any error answer (4xx) whose body is not the JSON error object
-# (except the refusals of the HTTP parser that actix-web cannot give a body, which must then be
-# exactly what docs/API.md says: 431 or 400, empty, connection closed); any 2xx without the key
+# Raw heads the server's front refuses before actix-http reads them (docs/API.md, "Refused
+# before the application"): a 1 MB target (414), a 200 KB header and 100 header fields (431), a
+# NUL, a malformed request line, bytes that are not HTTP (400), a bad head pipelined after good
+# ones on a keep-alive connection, a head that never completes (408).
+#
+# A case fails on: any 5xx; any error answer (4xx) whose body is not the JSON error object (the
+# front's refusals included: each must also carry X-Request-Id and be counted under
+# route="unmatched"); an ERROR line of actix-http in the server log; any 2xx without the key
 # on a route that needs one; RSS growing by more than 20 % over the 10,000 junk requests; the
 # server not answering a normal request afterwards. The last line is
 # `abuse: N passed, M failed`; the exit status is non-zero when M > 0.
@@ -148,16 +153,15 @@ def is_json_error(headers, body):
 
 def answer_ok(name, status, headers, body, method="GET", target="/"):
     """No 5xx, every 4xx a JSON error; a target that is not in origin form (it does not begin
-    with '/', e.g. '%2Fmetrics') is refused by actix-http's parser before the application, with
-    the 400 and empty body that docs/API.md documents for a head the parser cannot read."""
+    with '/', e.g. '%2Fmetrics') is refused by the server's front with a JSON 400
+    `malformed_request`, as docs/API.md documents for a head actix-http cannot read."""
     if status is None:
         check(name, False, "no HTTP answer")
         return
     check(name + " (no 5xx)", status < 500, f"status {status}")
     if not target.startswith("/"):
-        check(name + " (documented parser refusal: 400)", status == 400, f"status {status}")
-        return
-    if status >= 400 and method != "HEAD":
+        check(name + " (front refusal: 400)", status == 400, f"status {status}")
+    if status >= 400 and (method != "HEAD" or not target.startswith("/")):
         check(name + " (JSON error)", is_json_error(headers, body), f"{status} {body[:120]!r}")
 
 
@@ -265,17 +269,44 @@ answer_ok("5 KB target", s, h, b)
 check("5 KB target is 414", s == 414, f"status {s}")
 s, h, b = request("GET", "/api/v1/search?q=piano", [("X-Junk", "a" * 8000)], key=True)
 answer_ok("8 KB header", s, h, b)
-# Refusals of actix-http's parser (docs/API.md, "Refused before the application"): no body.
-for name, data, want in [
-    ("1 MB target", b"GET /api/v1/search?q=" + b"a" * (1 << 20) + b" HTTP/1.1\r\nHost: x\r\n\r\n", 431),
-    ("200 KB header", b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n", 431),
-    ("NUL in a header", b"GET / HTTP/1.1\r\nHost: x\r\nX-Nul: a\x00b\r\n\r\n", 400),
-    ("not HTTP", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(range(64)) + b"\r\n\r\n", 400),
+# Heads the front refuses before actix-http reads them (docs/API.md, "Refused before the
+# application"): a JSON error with X-Request-Id, Connection: close, counted under
+# route="unmatched".
+def unmatched(status):
+    _, _, b = request("GET", "/metrics", key=True)
+    return sum(int(float(l.rsplit(" ", 1)[1])) for l in b.decode().splitlines()
+               if l.startswith('musearch_http_requests_total{route="unmatched"') and f'status="{status}"' in l)
+
+
+def refused_ok(name, resp, want, code):
+    s, h, b = parse(resp)
+    check(f"front refusal: {name} is {want}", s == want, f"status {s}, {resp[:80]!r}")
+    check(f"front refusal: {name} is JSON {code}", is_json_error(h, b) and json.loads(b)["error"]["code"] == code,
+          f"{h} {b[:80]!r}")
+    check(f"front refusal: {name} has a request id", "x-request-id" in h, f"{h}")
+
+
+GOOD = b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
+for name, data, want, code in [
+    ("1 MB target", b"GET /api/v1/search?q=" + b"a" * (1 << 20) + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
+    ("200 KB header", b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n", 431, "headers_too_large"),
+    ("100 header fields", b"GET / HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: v\r\n" % i for i in range(100)) + b"\r\n",
+     431, "headers_too_large"),
+    ("NUL in a header", b"GET / HTTP/1.1\r\nHost: x\r\nX-Nul: a\x00b\r\n\r\n", 400, "malformed_request"),
+    ("NUL in the target", b"GET /api\x00/v1/health HTTP/1.1\r\nHost: x\r\n\r\n", 400, "malformed_request"),
+    ("malformed request line", b"GET / HTTP/1.1 extra\r\nHost: x\r\n\r\n", 400, "malformed_request"),
+    ("not HTTP", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(range(64)) + b"\r\n\r\n", 400, "malformed_request"),
 ]:
-    s, h, b = parse(raw(data))
-    check(f"parser refusal: {name} is {want}, empty", s == want and b == b"", f"status {s}, {b[:60]!r}")
+    before = unmatched(want)
+    refused_ok(name, raw(data), want, code)
+    check(f"front refusal: {name} is counted", unmatched(want) == before + 1, f"{before} -> {unmatched(want)}")
+# A bad head pipelined after two good ones on one keep-alive connection: 200, 200, then 400.
+resp = raw(GOOD + GOOD + b"GET / HTTP/1.1\r\nHost: x\r\nX-Nul: \x00\r\n\r\n")
+statuses = [int(m) for m in re.findall(rb"HTTP/1\.1 (\d{3}) ", resp)]
+check("pipelined bad head after good ones", statuses == [200, 200, 400], f"{statuses}")
+refused_ok("pipelined bad head", resp[resp.rfind(b"HTTP/1.1 400"):], 400, "malformed_request")
 s, h, b = request("GET", "/api/v1/health")
-check("alive after parser refusals", s == 200, f"status {s}")
+check("alive after front refusals", s == 200, f"status {s}")
 
 # --- 8. CORS preflight from an unlisted origin -------------------------------------------------
 s, h, b = request("OPTIONS", "/api/v1/search?q=piano",
@@ -335,7 +366,7 @@ for _ in range(100):
 started = time.time()
 s, h, b = request("GET", "/api/v1/search?q=piano", key=True)
 check("normal request during a slowloris", s == 200 and time.time() - started < 5, f"status {s}")
-closed, deadline = 0, time.time() + 15
+closed, timed_out, deadline = 0, 0, time.time() + 15
 for s in slow:
     s.settimeout(max(0.1, deadline - time.time()))
     try:
@@ -346,10 +377,12 @@ for s in slow:
                 break
             data += c
         closed += 1
+        timed_out += parse(data)[0] == 408 and b"request_timeout" in data
     except OSError:
         pass
     s.close()
 check("slow connections are closed by the server", closed == len(slow), f"{closed} of {len(slow)} closed in 15 s")
+check("slow connections get a JSON 408", timed_out == len(slow), f"{timed_out} of {len(slow)}")
 
 
 # --- 11. 10,000 junk requests: RSS must not grow by more than 20 % ------------------------------
@@ -433,6 +466,9 @@ if os.path.exists(SERVER_LOG):
     with open(SERVER_LOG, errors="replace") as f:
         fives = sum(1 for l in f if re.search(r"status=5[0-9][0-9]", l))
     check("the server log shows no 5xx", fives == 0, f"{fives} lines")
+    with open(SERVER_LOG, errors="replace") as f:
+        errors = [l for l in f if "ERROR" in l and "actix" in l]
+    check("the server log has no ERROR line of actix", not errors, f"{len(errors)}: {errors[:2]}")
 
 print(f"abuse: {passed} passed, {len(failed)} failed")
 sys.exit(1 if failed else 0)

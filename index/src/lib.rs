@@ -19,11 +19,13 @@
 //! over the handles of this crate that write ([`TrackStore`], [`TextIndex`]); a search reads
 //! through [`IndexSnapshot`], which has no way to write.
 //!
-//! Modules: [`record`] (the stored values and their encoding), [`counts`], [`store`], [`text`],
+//! Modules: [`record`] (the stored values and their encoding), [`path`] (file paths of any
+//! bytes in the string fields: [`StoredPath`]), [`counts`], [`store`], [`text`],
 //! [`reader`] (the snapshot), [`error`].
 
 pub mod counts;
 pub mod error;
+pub mod path;
 pub mod reader;
 pub mod record;
 pub mod store;
@@ -31,6 +33,7 @@ pub mod text;
 
 pub use counts::{Counts, Sign};
 pub use error::IndexError;
+pub use path::{display_path, os_path, StoredPath};
 pub use reader::IndexSnapshot;
 pub use record::{
     CompactTaggram, Metadata, ModelSpec, ModelTags, PathEntry, TrackId, TrackRecord, TrackWarning,

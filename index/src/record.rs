@@ -135,7 +135,8 @@ pub struct ModelTags {
 pub struct TrackRecord {
     /// The content hash.
     pub id: TrackId,
-    /// Every file that holds this content, sorted; the first is the one shown.
+    /// Every file that holds this content, sorted; the first is the one shown. Each in its
+    /// stored form ([`crate::StoredPath`]: as it is when UTF-8, escaped bytes otherwise).
     pub paths: Vec<String>,
     /// File size in bytes.
     pub size: u64,

@@ -199,7 +199,7 @@ impl TextIndex {
             }
         }
         for path in &record.paths {
-            doc.add_text(f.path, path);
+            doc.add_text(f.path, crate::path::display_path(path));
         }
         for tag in top_tags(record, models) {
             doc.add_text(f.tags, tag);

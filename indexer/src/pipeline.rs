@@ -317,9 +317,10 @@ fn is_not_audio(err: &AudioError, path: &Path) -> bool {
     ) && !audio_ext
 }
 
+/// A failure of the file at `path` (its stored form; the report shows it to people).
 fn failure(path: &str, code: &str, message: impl ToString) -> Failure {
     Failure {
-        path: path.to_string(),
+        path: musearch_index::display_path(path).into_owned(),
         code: code.to_string(),
         message: message.to_string(),
     }
@@ -336,7 +337,8 @@ fn work(
     decoded: &AtomicU64,
     (tag_tx, out): (&Sender<TagMsg>, &Sender<Outcome>),
 ) -> bool {
-    let path = Path::new(&job.file.path);
+    let os_path = musearch_index::os_path(&job.file.path);
+    let path = os_path.as_path();
     let decoder = match AudioDecoder::open(path) {
         Ok(mut d) => {
             d.keep_truncated(keep_truncated);
@@ -366,7 +368,7 @@ fn work(
             return false;
         }
     }
-    tracing::debug!("decoding {}", job.file.path);
+    tracing::debug!("decoding {}", path.display());
     let seq = job.seq;
     let mut buf = Vec::with_capacity(chunk * PATCH_LEN);
     let mut sent = 0usize;

@@ -10,7 +10,7 @@ use crate::index::Reconciled;
 /// A file that could not be indexed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Failure {
-    /// The file.
+    /// The file, for people (bytes of its name that are not UTF-8 shown as U+FFFD).
     pub path: String,
     /// A short stable code (`truncated`, `unsupported_codec`, `io`, `scan` …; see
     /// `musearch_models::audio::AudioError::code`).

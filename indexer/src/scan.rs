@@ -9,14 +9,15 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
-use musearch_index::TrackId;
+use musearch_index::{StoredPath, TrackId};
 
 use crate::error::IndexerError;
 
 /// A regular file found by [`walk`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FoundFile {
-    /// Absolute path (through the links it was reached by), as UTF-8.
+    /// Absolute path (through the links it was reached by), in its stored form
+    /// ([`StoredPath`]: as it is when UTF-8, escaped bytes otherwise).
     pub path: String,
     /// Size in bytes.
     pub size: u64,
@@ -29,7 +30,7 @@ pub struct FoundFile {
 pub enum ScanItem {
     /// A regular file.
     File(FoundFile),
-    /// An entry that could not be read (permissions, a symlink loop, a non-UTF-8 name …).
+    /// An entry that could not be read (permissions, a symlink loop …).
     Error {
         /// The path, as far as known.
         path: PathBuf,
@@ -56,17 +57,11 @@ pub fn walk(root: &Path) -> impl Iterator<Item = ScanItem> {
         .into_iter()
         .filter_map(|entry| match entry {
             Ok(entry) if entry.file_type().is_file() => Some(match entry.metadata() {
-                Ok(meta) => match entry.path().to_str() {
-                    Some(path) => ScanItem::File(FoundFile {
-                        path: path.to_string(),
-                        size: meta.len(),
-                        mtime_ns: mtime_ns(&meta),
-                    }),
-                    None => ScanItem::Error {
-                        path: entry.path().to_owned(),
-                        message: "path is not valid UTF-8".into(),
-                    },
-                },
+                Ok(meta) => ScanItem::File(FoundFile {
+                    path: StoredPath::from_path(entry.path()).into_string(),
+                    size: meta.len(),
+                    mtime_ns: mtime_ns(&meta),
+                }),
                 Err(e) => ScanItem::Error {
                     path: entry.path().to_owned(),
                     message: e.to_string(),

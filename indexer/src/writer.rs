@@ -7,7 +7,9 @@ use std::time::Instant;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 
-use musearch_index::{Change, IndexError, PathEntry, TrackId, TrackRecord, TrackStore};
+use musearch_index::{
+    display_path, os_path, Change, IndexError, PathEntry, TrackId, TrackRecord, TrackStore,
+};
 
 use crate::error::IndexerError;
 use crate::index::Index;
@@ -75,9 +77,9 @@ pub(crate) fn write_loop(
                 report
                     .warnings
                     .extend(record.warnings.iter().map(|w| crate::report::Failure {
-                        path: file.path.clone(),
+                        path: display_path(&file.path).into_owned(),
                         code: w.code.clone(),
-                        message: format!("{}: {}", file.path, w.message),
+                        message: format!("{}: {}", display_path(&file.path), w.message),
                     }));
                 Some(settle(index.store(), &file, Some((record.id, Some(*record))))?.0)
             }
@@ -101,7 +103,7 @@ pub(crate) fn write_loop(
 
 /// Whether a stored path's file is gone (other errors, such as permissions, do not count).
 fn is_gone(path: &str) -> bool {
-    matches!(std::fs::metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+    matches!(std::fs::metadata(os_path(path)), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
 }
 
 /// The change that records `file` as holding `track` (`None`: not audio): its path entry, the
@@ -142,7 +144,10 @@ fn settle(
         (None, None) => {
             return Err(IndexError::Corrupt {
                 what: "track record",
-                reason: format!("{id} vanished while {} was being indexed", file.path),
+                reason: format!(
+                    "{id} vanished while {} was being indexed",
+                    display_path(&file.path)
+                ),
             }
             .into())
         }

@@ -1,10 +1,10 @@
 //! Indexing runs on fixture clips with a small deterministic tagger (no libtorch): first run,
-//! unchanged files, moves, copies, changed files, a changed model, pruning, bad files, and
-//! recovery of interrupted commits.
+//! unchanged files, moves, copies, changed files, a changed model, pruning, bad files, a file
+//! name that is not UTF-8, and recovery of interrupted commits.
 
 use std::path::{Path, PathBuf};
 
-use musearch_index::{Change, IndexError, ModelSpec, TrackRecord};
+use musearch_index::{Change, IndexError, ModelSpec, StoredPath, TrackRecord};
 use musearch_indexer::{pipeline, BatchOutput, Index, Options, Report, TrackTagger};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/audio");
@@ -163,7 +163,7 @@ fn record_at(index_dir: &Path, path: &Path) -> TrackRecord {
     let index = Index::open(index_dir).unwrap();
     let entry = index
         .store()
-        .path_entry(path.to_str().unwrap())
+        .path_entry(StoredPath::from_path(path).as_str())
         .unwrap()
         .expect("path is indexed");
     index.store().record(&entry.id.unwrap()).unwrap().unwrap()
@@ -296,6 +296,49 @@ fn prune_removes_gone_files() {
     assert_eq!(index.stats().unwrap().tracks, 3);
     assert_eq!(index.text().num_docs(), 3);
     assert!(index.text().search("ogg", 10).unwrap().is_empty());
+}
+
+/// A Latin-1 name (`caf\xe9.wav`, not UTF-8) is indexed through its bytes: found by its exact
+/// path, unchanged on the next run (not decoded again), gone when the file is deleted.
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_is_indexed_through_its_bytes() {
+    use std::os::unix::ffi::OsStrExt;
+    let s = setup(&CLIPS[..1]);
+    let latin = s.music.join(std::ffi::OsStr::from_bytes(b"caf\xe9.wav"));
+    assert!(latin.to_str().is_none());
+    std::fs::copy(Path::new(FIXTURES).join("real_16k_mono.wav"), &latin).unwrap();
+    let mut tagger = BandTagger::new("1");
+    let r = run(&s, &mut tagger, false);
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    assert_eq!((r.files_seen, r.indexed), (2, 2), "{r:?}");
+
+    let record = record_at(&s.index_dir, &latin);
+    assert_eq!(record.sample_rate, 16_000);
+    assert_eq!(record.paths.len(), 1);
+    let stored = StoredPath::from_stored(record.paths[0].clone());
+    assert!(stored.is_escaped());
+    assert_eq!(
+        stored.to_path_buf(),
+        latin,
+        "the stored path opens the file"
+    );
+    assert!(stored.display().ends_with("caf\u{FFFD}.wav"));
+    let index = Index::open(&s.index_dir).unwrap();
+    assert_eq!(index.text().search("caf", 10).unwrap().len(), 1);
+    drop(index);
+
+    // Re-indexing is incremental: nothing is decoded or tagged again.
+    let r = run(&s, &mut tagger, false);
+    assert_eq!((r.indexed, r.unchanged, r.moved), (0, 2, 0), "{r:?}");
+
+    // Deleted: pruned with its track.
+    std::fs::remove_file(&latin).unwrap();
+    let r = run(&s, &mut tagger, true);
+    assert_eq!((r.pruned_files, r.pruned_tracks), (1, 1), "{r:?}");
+    let index = Index::open(&s.index_dir).unwrap();
+    assert!(index.store().path_entry(stored.as_str()).unwrap().is_none());
+    assert_eq!(index.stats().unwrap().tracks, 1);
 }
 
 #[test]

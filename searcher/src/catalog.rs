@@ -2,7 +2,6 @@
 //! one row-major matrix over (model, tag) columns, and their audio embeddings.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use musearch_index::{CompactTaggram, Metadata, ModelSpec, TrackId, TrackRecord, TrackWarning};
 
@@ -43,9 +42,8 @@ impl CatalogTrack {
     pub fn format(&self) -> String {
         self.paths
             .first()
-            .and_then(|p| Path::new(p).extension())
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
+            .map(|p| musearch_index::os_path(p))
+            .and_then(|p| p.extension()?.to_str().map(str::to_ascii_lowercase))
             .unwrap_or_else(|| self.codec.to_ascii_lowercase())
     }
 
@@ -61,9 +59,8 @@ impl CatalogTrack {
         }
         self.paths
             .first()
-            .and_then(|p| Path::new(p).file_stem())
-            .and_then(|s| s.to_str())
-            .map(str::to_string)
+            .map(|p| musearch_index::os_path(p))
+            .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
             .unwrap_or_else(|| self.id.to_hex())
     }
 }

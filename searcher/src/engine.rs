@@ -279,7 +279,7 @@ impl Engine {
             .chain(
                 std::fs::canonicalize(id_or_path)
                     .ok()
-                    .map(|p| p.display().to_string()),
+                    .map(|p| musearch_index::StoredPath::from_path(&p).into_string()),
             )
             .collect();
         self.catalog
@@ -555,7 +555,11 @@ impl Engine {
     pub fn audio_file(&self, id: &str) -> Option<AudioFile> {
         let i = self.resolve(id)?;
         let t = &self.catalog.tracks()[i];
-        let path = t.paths.iter().map(PathBuf::from).find(|p| p.is_file())?;
+        let path = t
+            .paths
+            .iter()
+            .map(|p| musearch_index::os_path(p))
+            .find(|p| p.is_file())?;
         Some(AudioFile {
             path,
             codec: t.codec.clone(),

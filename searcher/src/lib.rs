@@ -46,6 +46,9 @@ pub mod track_index;
 pub mod vectors;
 
 pub use error::ErrorKind;
+/// Track paths as the index stores them (any bytes, losslessly): the web server, which depends
+/// on this crate only, opens and shows them through these.
+pub use musearch_index::{display_path, os_path, StoredPath};
 
 /// Taggram pictures (feature `plot`): the models' taggram type and PNG drawing, for the web
 /// server, which depends on this crate only.

@@ -265,7 +265,8 @@ pub struct TrackDetail<T = TrackSummary> {
     pub sample_rate: u32,
     /// Channels.
     pub channels: u16,
-    /// Every file holding this audio.
+    /// Every file holding this audio, in the index's stored form ([`crate::StoredPath`]:
+    /// [`crate::display_path`] shows one to people, [`crate::os_path`] opens it).
     pub paths: Vec<String>,
     /// Per model, every tag's probability, most probable first.
     pub models: Vec<ModelProbabilities>,

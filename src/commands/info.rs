@@ -77,7 +77,11 @@ fn show_track(index: &musearch_indexer::Index, id: &str, json: bool) -> anyhow::
     if json {
         let value = serde_json::json!({
             "id": record.id.to_hex(),
-            "paths": record.paths,
+            "paths": record
+                .paths
+                .iter()
+                .map(|p| musearch_indexer::format::display_path(p))
+                .collect::<Vec<_>>(),
             "duration_secs": record.duration_secs,
             "codec": record.codec,
             "sample_rate": record.sample_rate,
@@ -89,7 +93,10 @@ fn show_track(index: &musearch_indexer::Index, id: &str, json: bool) -> anyhow::
     }
     println!("track:          {}", record.id);
     for path in &record.paths {
-        println!("file:           {path}");
+        println!(
+            "file:           {}",
+            musearch_indexer::format::display_path(path)
+        );
     }
     println!(
         "audio:          {:.2} s, {}, {} Hz, {} channel(s)",

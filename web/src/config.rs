@@ -11,6 +11,7 @@
 //! default_limit = 20
 //! max_offset = 10000
 //! max_uri_bytes = 4096
+//! max_header_bytes = 32768
 //! max_body_bytes = 0
 //! log_format = "json"                # or "text"
 //! paths = "relative"                 # or "none": file paths in track details
@@ -66,6 +67,9 @@ pub struct ServerConfig {
     pub max_offset: usize,
     /// The longest request target (path and query string), in bytes.
     pub max_uri_bytes: usize,
+    /// The largest header block of a request (every header line, without the request line),
+    /// in bytes; a larger one is refused with 431 before the application sees it.
+    pub max_header_bytes: usize,
     /// The largest request body, in bytes (the API takes none: every route is a GET).
     pub max_body_bytes: u64,
     /// Request log format.
@@ -90,6 +94,7 @@ impl Default for ServerConfig {
             default_limit: 20,
             max_offset: 10_000,
             max_uri_bytes: 4096,
+            max_header_bytes: 32 * 1024,
             max_body_bytes: 0,
             log_format: LogFormat::Text,
             workers: 0,
@@ -191,6 +196,16 @@ impl ServerConfig {
         if self.max_uri_bytes < 64 {
             return Err(invalid("max_uri_bytes", "must be at least 64"));
         }
+        // A head must fit actix-http's 128 KiB read buffer, or actix-http would refuse it first.
+        if self.max_uri_bytes > 32 * 1024 {
+            return Err(invalid("max_uri_bytes", "must be at most 32768"));
+        }
+        if !(256..=64 * 1024).contains(&self.max_header_bytes) {
+            return Err(invalid("max_header_bytes", "must be between 256 and 65536"));
+        }
+        if self.client_request_timeout_ms == 0 {
+            return Err(invalid("client_request_timeout_ms", "must be at least 1"));
+        }
         if self.api_keys.iter().any(|k| k.trim().is_empty()) {
             return Err(invalid("api_keys", "may not hold an empty key"));
         }
@@ -226,5 +241,11 @@ mod tests {
         assert!(ServerConfig::parse("[server]\nmax_limit = 0\n").is_err());
         assert!(ServerConfig::parse("[server]\ndefault_limit = 500\n").is_err());
         assert!(ServerConfig::parse("[server]\napi_keys = [\" \"]\n").is_err());
+        // A head must fit actix-http's read buffer; a zero timeout would refuse every head.
+        assert!(ServerConfig::parse("[server]\nmax_header_bytes = 100\n").is_err());
+        assert!(ServerConfig::parse("[server]\nmax_header_bytes = 1000000\n").is_err());
+        assert!(ServerConfig::parse("[server]\nmax_uri_bytes = 100000\n").is_err());
+        assert!(ServerConfig::parse("[server]\nclient_request_timeout_ms = 0\n").is_err());
+        assert!(ServerConfig::parse("[server]\nmax_header_bytes = 8192\n").is_ok());
     }
 }

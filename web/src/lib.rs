@@ -4,7 +4,8 @@
 //! [`Engine`](musearch_searcher::engine::Engine), audio streaming with HTTP Range, taggram
 //! pictures, Prometheus metrics and the page. No libtorch: a search box needs no CNN.
 //!
-//! Request flow, outermost first: [`middleware::observe`] (metrics, request log, JSON error
+//! Request flow, outermost first: [`front`] (every request head checked before actix-http reads
+//! it: 414, 431, 400, 408 in the JSON error shape) → [`middleware::observe`] (metrics, request log, JSON error
 //! bodies) → CORS → [`middleware::gate`] (size limits, API keys) → the routes of [`api`] and
 //! [`assets`]. Handlers run engine calls in the blocking pool behind `catch_unwind`, so neither
 //! a slow search nor a panic in a dependency takes a worker down.
@@ -26,6 +27,7 @@ pub mod audio;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod front;
 pub mod links;
 pub mod logging;
 pub mod metrics;

@@ -24,7 +24,7 @@ use crate::params::check_utf8;
 use crate::state::AppState;
 
 /// A new request id: this process's id and a counter, unique within a run of the server.
-fn next_request_id() -> String {
+pub(crate) fn next_request_id() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     format!(
         "{:x}-{:x}",

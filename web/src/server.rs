@@ -1,4 +1,5 @@
-//! The actix application (routes and layers) and the HTTP server around it.
+//! The actix application (routes and layers) and the HTTP server around it (accepting through
+//! [`crate::front`], which checks every request head before actix-http reads it).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,7 +9,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName};
 use actix_web::middleware::{from_fn, Condition};
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, App};
 use musearch_searcher::engine::Engine;
 
 use crate::config::ServerConfig;
@@ -72,7 +73,7 @@ fn cors(config: &ServerConfig) -> Option<Cors> {
     Some(cors)
 }
 
-/// Binds `config.bind`, calls `on_listen` with the bound address (its port is the real one when
+/// Binds `config.bind` (every address it resolves to), calls `on_listen` with the bound address (its port is the real one when
 /// `bind` asked for port 0), and serves until SIGINT or SIGTERM. The similar-track graph of a
 /// large catalog is built on a background thread meanwhile (similar tracks are scanned exactly
 /// until it is ready).
@@ -83,7 +84,6 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let bind = config.bind.clone();
     let workers = config.workers;
-    let head_timeout = std::time::Duration::from_millis(config.client_request_timeout_ms);
     let background = Arc::clone(&engine);
     std::thread::Builder::new()
         .name("similar-graph".into())
@@ -91,19 +91,9 @@ pub async fn serve(
             background.build_similar_graph();
         })?;
     let state = web::Data::new(AppState::new(engine, config));
-    let mut server = HttpServer::new(move || app(state.clone()))
-        .client_request_timeout(head_timeout)
-        .bind(&bind)?;
-    if workers > 0 {
-        server = server.workers(workers);
-    }
-    let addr = server
-        .addrs()
-        .first()
-        .copied()
-        .ok_or_else(|| std::io::Error::other(format!("{bind}: bound no address")))?;
+    let (server, addr) = crate::front::build(state, &bind, workers)?;
     on_listen(addr);
-    server.run().await
+    server.await
 }
 
 /// [`serve`] on a new actix system, blocking the calling thread until the server stops.

@@ -27,13 +27,13 @@ pub struct AppState {
 impl AppState {
     /// The state for `engine` with `config`.
     pub fn new(engine: Arc<Engine>, config: ServerConfig) -> AppState {
-        let root = common_dir(
-            engine
-                .catalog()
-                .tracks()
-                .iter()
-                .flat_map(|t| t.paths.iter().map(Path::new)),
-        );
+        let files: Vec<PathBuf> = engine
+            .catalog()
+            .tracks()
+            .iter()
+            .flat_map(|t| t.paths.iter().map(|p| musearch_searcher::os_path(p)))
+            .collect();
+        let root = common_dir(files.iter().map(PathBuf::as_path));
         AppState {
             keys: ApiKeys::new(&config.api_keys),
             engine,
@@ -43,14 +43,15 @@ impl AppState {
         }
     }
 
-    /// The paths of a track as the API shows them ([`ServerConfig::paths`]): relative to the
-    /// indexed root, or none. Never an absolute server path.
+    /// The paths of a track (stored forms) as the API shows them ([`ServerConfig::paths`]):
+    /// relative to the indexed root, or none. Never an absolute server path; bytes of a name
+    /// that are not UTF-8 are shown as U+FFFD.
     pub fn shown_paths(&self, paths: &[String]) -> Vec<String> {
         match self.config.paths {
             PathDisplay::None => Vec::new(),
             PathDisplay::Relative => paths
                 .iter()
-                .map(|p| relative_to(&self.root, Path::new(p)))
+                .map(|p| relative_to(&self.root, &musearch_searcher::os_path(p)))
                 .collect(),
         }
     }

@@ -1,7 +1,8 @@
 //! The server's edges against a real `musearch_web::serve` on loopback, spoken to in raw
 //! HTTP/1.1 over TCP (so no client library normalises a target first): the API-key rule under
 //! every route × encoding trick, metrics labels, strict UTF-8, Range, what the API shows of the
-//! server's files, the HTTP parser's own refusals, and the CORS refusal message.
+//! server's files, the request heads the front refuses (in JSON, counted, on every request of a
+//! keep-alive connection), and the CORS refusal message.
 //!
 //! The index is written through the indexer's API (three synthetic tracks whose "audio" files are
 //! real files in a temporary directory); the word vectors are the tiny GloVe fixture.
@@ -13,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use musearch_index::{
-    Change, CompactTaggram, Metadata, ModelSpec, ModelTags, TrackId, TrackRecord,
+    Change, CompactTaggram, Metadata, ModelSpec, ModelTags, StoredPath, TrackId, TrackRecord,
 };
 use musearch_indexer::Index;
 use musearch_searcher::engine::{Engine, EngineOptions};
@@ -27,6 +28,18 @@ const AUDIO_LEN: usize = 1000;
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// `café.ogg` in Latin-1: the byte 0xE9 alone is not UTF-8.
+#[cfg(unix)]
+fn latin1_name() -> std::ffi::OsString {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::OsStr::from_bytes(b"caf\xe9.ogg").to_owned()
+}
+
+#[cfg(not(unix))]
+fn latin1_name() -> std::ffi::OsString {
+    "cafe.ogg".into()
 }
 
 fn track_id(i: usize) -> TrackId {
@@ -52,8 +65,8 @@ fn models() -> Vec<ModelSpec> {
     }]
 }
 
-/// Three tracks under `music/` (one in a sub-directory); track 0's file holds
-/// `AUDIO_LEN` known bytes.
+/// Four tracks under `music/` (one in a sub-directory, one whose name is Latin-1 bytes, not
+/// UTF-8); track `i`'s file holds `AUDIO_LEN + i` known bytes.
 fn write_index(dir: &Path) -> PathBuf {
     let music = dir.join("music");
     std::fs::create_dir_all(music.join("sub")).unwrap();
@@ -61,6 +74,7 @@ fn write_index(dir: &Path) -> PathBuf {
         music.join("piano.ogg"),
         music.join("sub/guitar.mp3"),
         music.join("drums.flac"),
+        music.join(latin1_name()),
     ];
     for (i, f) in files.iter().enumerate() {
         let bytes: Vec<u8> = (0..AUDIO_LEN + i).map(|b| (b % 251) as u8).collect();
@@ -81,15 +95,15 @@ fn write_index(dir: &Path) -> PathBuf {
             embedding[i] = 1.0;
             TrackRecord {
                 id: track_id(i),
-                paths: vec![f.to_string_lossy().into_owned()],
+                paths: vec![StoredPath::from_path(f).into_string()],
                 size: (AUDIO_LEN + i) as u64,
                 mtime_ns: 0,
                 duration_secs: 60.0,
                 sample_rate: 44_100,
                 channels: 2,
-                codec: ["vorbis", "mp3", "flac"][i].into(),
+                codec: ["vorbis", "mp3", "flac", "vorbis"][i].into(),
                 metadata: Metadata {
-                    title: Some(["Piano Song", "Guitar Song", "Drum Song"][i].into()),
+                    title: Some(["Piano Song", "Guitar Song", "Drum Song", "Cafe Song"][i].into()),
                     artist: Some("Edge Band".into()),
                     album: None,
                     genre: None,
@@ -192,6 +206,11 @@ impl Server {
     }
 
     fn send_bytes(&self, request: &[u8], head: bool) -> Reply {
+        parse_reply(&self.exchange(request), head)
+    }
+
+    /// Sends `request` on a new connection and reads everything until the server closes it.
+    fn exchange(&self, request: &[u8]) -> Vec<u8> {
         let mut stream = TcpStream::connect(self.addr).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
@@ -200,7 +219,7 @@ impl Server {
         let _ = stream.write_all(request);
         let mut bytes = Vec::new();
         let _ = stream.read_to_end(&mut bytes);
-        parse_reply(&bytes, head)
+        bytes
     }
 
     fn get(&self, target: &str) -> Reply {
@@ -527,6 +546,23 @@ fn the_api_shows_no_server_paths_or_inodes() {
     );
     assert_eq!(again.status, 304);
 
+    // A file name that is not UTF-8: shown with U+FFFD, served byte for byte.
+    #[cfg(unix)]
+    {
+        let detail = server.get(&format!("/api/v1/tracks/{}", id_hex(3))).json();
+        assert_eq!(detail["paths"], serde_json::json!(["caf\u{FFFD}.ogg"]));
+        let audio = server.get(&format!("/api/v1/tracks/{}/audio", id_hex(3)));
+        assert_eq!(audio.status, 200, "{audio:?}");
+        let file: Vec<u8> = (0..AUDIO_LEN + 3).map(|b| (b % 251) as u8).collect();
+        assert_eq!(audio.body, file);
+        let part = server.raw(
+            "GET",
+            &format!("/api/v1/tracks/{}/audio", id_hex(3)),
+            &[("Range", "bytes=0-9")],
+        );
+        assert_eq!((part.status, part.body.as_slice()), (206, &file[..10]));
+    }
+
     let hidden = start("[server]\npaths = \"none\"\n");
     let detail = hidden.get(&format!("/api/v1/tracks/{}", id_hex(1))).json();
     assert_eq!(detail["paths"], serde_json::json!([]));
@@ -548,16 +584,234 @@ fn refusals_are_json_with_their_status_and_a_request_id() {
     );
     assert!(junk.header("x-request-id").is_some());
 
-    // A head past actix-http's 128 KiB parser buffer never reaches the application: actix
-    // answers 431 with an empty body and closes the connection. No layer of actix-web 4 can
-    // give it a body (the dispatcher writes it before any service runs); this pins down what
-    // happens, as docs/API.md says.
+    // A 1 MB target never reaches actix-http: the front refuses it with the same JSON 414.
     let huge = format!("/api/v1/search?q={}", "a".repeat(1 << 20));
     let reply = server.get(&huge);
-    assert_eq!(reply.status, 431);
-    assert_eq!(reply.header("content-length"), Some("0"));
+    assert_eq!(reply.status, 414);
+    assert_eq!(reply.code(), "uri_too_long");
     // The server is still up.
     assert_eq!(server.get("/api/v1/health").status, 200);
+}
+
+/// The `musearch_http_requests_total` count of `route="unmatched"` with `status`.
+fn unmatched_count(server: &Server, status: u16) -> u64 {
+    let text = String::from_utf8(server.get("/metrics").body).unwrap();
+    text.lines()
+        .filter(|l| {
+            l.starts_with("musearch_http_requests_total{route=\"unmatched\"")
+                && l.contains(&format!("status=\"{status}\""))
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// The one reply on `stream`, read until the server closes it.
+fn read_reply(stream: &mut TcpStream) -> Reply {
+    let mut bytes = Vec::new();
+    let _ = stream.read_to_end(&mut bytes);
+    parse_reply(&bytes, false)
+}
+
+/// Checks a refusal from the front: status, JSON code, a request id, a closed connection.
+fn assert_refused(reply: &Reply, status: u16, code: &str, case: &str) {
+    assert_eq!(reply.status, status, "{case}: {reply:?}");
+    assert_eq!(reply.code(), code, "{case}");
+    assert!(reply.header("x-request-id").is_some(), "{case}");
+    assert_eq!(
+        reply.header("content-type"),
+        Some("application/json"),
+        "{case}"
+    );
+    assert_eq!(reply.header("connection"), Some("close"), "{case}");
+}
+
+#[test]
+fn heads_the_parser_would_refuse_get_json_answers_and_are_counted() {
+    let server = start("[server]\nclient_request_timeout_ms = 1000\n");
+    let big_header = format!(
+        "GET /api/v1/health HTTP/1.1\r\nHost: a\r\nX-Big: {}\r\n\r\n",
+        "b".repeat(200 * 1024)
+    );
+    let many_headers = format!(
+        "GET /api/v1/health HTTP/1.1\r\n{}\r\n",
+        (0..100)
+            .map(|i| format!("X-{i}: v\r\n"))
+            .collect::<String>()
+    );
+    let long_target = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "a".repeat(1 << 20));
+    let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
+        ("1 MB target", long_target.into_bytes(), 414, "uri_too_long"),
+        (
+            "200 KB header",
+            big_header.into_bytes(),
+            431,
+            "headers_too_large",
+        ),
+        (
+            "101 header fields",
+            many_headers.into_bytes(),
+            431,
+            "headers_too_large",
+        ),
+        (
+            "NUL in a header",
+            b"GET /api/v1/health HTTP/1.1\r\nHost: a\r\nX-Nul: a\0b\r\n\r\n".to_vec(),
+            400,
+            "malformed_request",
+        ),
+        (
+            "not HTTP",
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n".to_vec(),
+            400,
+            "malformed_request",
+        ),
+        (
+            "malformed request line",
+            b"GET /api/v1/health HTTP/9.9 x\r\n\r\n".to_vec(),
+            400,
+            "malformed_request",
+        ),
+        (
+            "bad Content-Length",
+            b"GET /api/v1/health HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n".to_vec(),
+            400,
+            "malformed_request",
+        ),
+    ];
+    for (case, request, status, code) in &cases {
+        let before = unmatched_count(&server, *status);
+        let reply = server.send_bytes(request, false);
+        assert_refused(&reply, *status, code, case);
+        assert_eq!(
+            unmatched_count(&server, *status),
+            before + 1,
+            "{case}: not counted"
+        );
+    }
+
+    // A slow client: half a head, then nothing. 408 after client_request_timeout_ms.
+    let before = unmatched_count(&server, 408);
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
+        .write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: a\r\n")
+        .unwrap();
+    let started = std::time::Instant::now();
+    let reply = read_reply(&mut stream);
+    let waited = started.elapsed();
+    assert_refused(&reply, 408, "request_timeout", "slow head");
+    assert!(waited >= Duration::from_millis(800), "{waited:?}");
+    assert_eq!(unmatched_count(&server, 408), before + 1);
+
+    // Nothing at all: 408 too.
+    let mut idle = TcpStream::connect(server.addr).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    assert_refused(
+        &read_reply(&mut idle),
+        408,
+        "request_timeout",
+        "silent client",
+    );
+
+    // Still serving, and the refused heads added only the closed label set.
+    assert_eq!(server.get("/api/v1/health").status, 200);
+    let text = String::from_utf8(server.get("/metrics").body).unwrap();
+    assert!(!text.contains("X-Big") && !text.contains("aaaa"), "{text}");
+}
+
+/// Every reply in `bytes`, in order (bodies by Content-Length or chunked).
+fn replies(mut bytes: &[u8]) -> Vec<Reply> {
+    let mut out = Vec::new();
+    while let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+        let head = parse_reply(&bytes[..end + 4], true);
+        let rest = &bytes[end + 4..];
+        let (body, used) = if let Some(len) = head.header("content-length") {
+            let len: usize = len.parse().unwrap();
+            (rest[..len].to_vec(), len)
+        } else if head
+            .header("transfer-encoding")
+            .is_some_and(|v| v.contains("chunked"))
+        {
+            let end = rest.windows(5).position(|w| w == b"0\r\n\r\n").unwrap() + 5;
+            (dechunk(&rest[..end]), end)
+        } else {
+            (rest.to_vec(), rest.len())
+        };
+        out.push(Reply { body, ..head });
+        bytes = &bytes[end + 4 + used..];
+    }
+    out
+}
+
+#[test]
+fn every_head_on_a_keep_alive_connection_is_checked() {
+    let server = start("[server]\nmax_body_bytes = 4096\n");
+    let good = "GET /api/v1/health HTTP/1.1\r\nHost: a\r\n\r\n";
+    let talk = |request: &[u8]| replies(&server.exchange(request));
+
+    // Pipelined: two good requests, then one with a NUL; the good ones are answered in order,
+    // then the bad one is refused.
+    let before = unmatched_count(&server, 400);
+    let pipelined =
+        format!("{good}{good}GET /api/v1/health HTTP/1.1\r\nHost: a\r\nX: a\0b\r\n\r\n");
+    let got = talk(pipelined.as_bytes());
+    let statuses: Vec<u16> = got.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 200, 400], "{got:?}");
+    assert_eq!(got[2].code(), "malformed_request");
+    assert_eq!(unmatched_count(&server, 400), before + 1);
+
+    // A body is framed as actix-http frames it: a "head" inside it is body, not a head (this
+    // one would be refused as one); the head after the body is checked (a 1 MB target: 414).
+    let hidden = "GET /x HTTP/1.1\r\nHost: a\r\nX: a\0b\r\n\r\n";
+    let chunked_hidden = format!("{:x}\r\n{hidden}\r\n0\r\n\r\n", hidden.len());
+    let framed = format!(
+        "GET /api/v1/health HTTP/1.1\r\nHost: a\r\nContent-Length: {}\r\n\r\n{hidden}{good}\
+         GET /{} HTTP/1.1\r\n\r\n",
+        hidden.len(),
+        "a".repeat(1 << 20)
+    );
+    let got = talk(framed.as_bytes());
+    let statuses: Vec<u16> = got.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 200, 414], "{got:?}");
+    // A chunked body ends the connection (the gate refuses it: no route takes a body) — but
+    // its "head" is still not taken for one.
+    let chunked = format!(
+        "GET /api/v1/health HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n{chunked_hidden}{good}"
+    );
+    let got = talk(chunked.as_bytes());
+    assert_eq!(got[0].status, 413, "{got:?}");
+    assert_eq!(got[0].code(), "payload_too_large");
+    assert!(got.iter().all(|r| r.status != 400), "{got:?}");
+
+    // Keep-alive, one request at a time: the second head is checked too.
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    for _ in 0..3 {
+        stream.write_all(good.as_bytes()).unwrap();
+        let mut buf = [0u8; 4096];
+        let n = stream.read(&mut buf).unwrap();
+        assert!(
+            buf[..n].starts_with(b"HTTP/1.1 200"),
+            "{:?}",
+            String::from_utf8_lossy(&buf[..n])
+        );
+    }
+    let huge_header = format!(
+        "GET /api/v1/health HTTP/1.1\r\nHost: a\r\nX: {}\r\n\r\n",
+        "h".repeat(100 * 1024)
+    );
+    let _ = stream.write_all(huge_header.as_bytes());
+    assert_refused(
+        &read_reply(&mut stream),
+        431,
+        "headers_too_large",
+        "second head",
+    );
 }
 
 #[test]
