@@ -33,8 +33,8 @@ pub use counts::{Counts, Sign};
 pub use error::IndexError;
 pub use reader::IndexSnapshot;
 pub use record::{
-    CompactTaggram, Metadata, ModelSpec, ModelTags, PathEntry, TrackId, TrackRecord, TrackWarning,
-    SCHEMA_VERSION,
+    CompactTaggram, Metadata, ModelSpec, ModelTags, PathEntry, SignalFacts, TrackId, TrackRecord,
+    TrackWarning, SCHEMA_VERSION,
 };
 pub use store::{Change, PendingOp, StoreReader, TrackStore};
 pub use text::{TextIndex, TextReader};

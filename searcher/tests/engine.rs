@@ -234,6 +234,7 @@ fn record(i: usize, spec: &Spec, models: &[ModelSpec]) -> TrackRecord {
         models: tags,
         indexed_at: 0,
         warnings: Vec::new(),
+        signal: None,
     }
 }
 
