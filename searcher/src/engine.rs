@@ -677,7 +677,6 @@ impl Engine {
         let mut hit = self.hit(query, r.id, r.score, r.text);
         hit.weak_match = r.weak();
         hit.demoted = r.demoted.iter().map(|d| d.code().to_string()).collect();
-        let own = self.catalog.embedding(r.id);
         hit.versions = r
             .versions
             .iter()
@@ -688,11 +687,7 @@ impl Engine {
                     path: t.paths.first().cloned().unwrap_or_default(),
                     format: t.format(),
                     duration_secs: t.duration_secs,
-                    similarity: own
-                        .iter()
-                        .zip(self.catalog.embedding(v))
-                        .map(|(a, b)| a * b)
-                        .sum(),
+                    similarity: crate::refine::cosine(&self.catalog, r.id, v),
                 }
             })
             .collect();

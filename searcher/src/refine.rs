@@ -67,6 +67,22 @@ impl Default for RefineOptions {
     }
 }
 
+impl RefineOptions {
+    /// Every rule off: the ranking as scored (the engine before refinement; for comparisons
+    /// and for tests of the scoring itself).
+    pub fn off() -> RefineOptions {
+        RefineOptions {
+            evidence_floor: 0.0,
+            min_length_secs: 0.0,
+            silent_share: f32::INFINITY,
+            silent_dbfs: f32::NEG_INFINITY,
+            duplicate_similarity: f32::INFINITY,
+            diversity: false,
+            ..RefineOptions::default()
+        }
+    }
+}
+
 /// Words that ask for short tracks: a query with one of them keeps short clips in place.
 pub const SHORT_WORDS: &[&str] = &[
     "short", "shorter", "shortest", "brief", "jingle", "jingles", "sting", "stinger", "stingers",
@@ -221,14 +237,9 @@ fn demotions(
     out
 }
 
-/// Cosine of two catalog embeddings (0 when either is missing).
-fn cosine(catalog: &Catalog, a: usize, b: usize) -> f32 {
-    catalog
-        .embedding(a)
-        .iter()
-        .zip(catalog.embedding(b))
-        .map(|(x, y)| x * y)
-        .sum()
+/// Cosine of two catalog embeddings (unit length, or zero when missing: then 0).
+pub fn cosine(catalog: &Catalog, a: usize, b: usize) -> f32 {
+    crate::ann::dot(catalog.embedding(a), catalog.embedding(b))
 }
 
 /// Refines `ranked` (catalog index, score, text match; best first): the first
@@ -521,6 +532,20 @@ mod tests {
         assert_eq!(ids(&r), (0..7).collect::<Vec<_>>());
         // Without an album tag, the folder is the album.
         assert_eq!(album_key(&c, 0), "dir:/music/a");
+    }
+
+    #[test]
+    fn every_rule_can_be_off() {
+        let mut quiet = t(0.01, 2.0, "a", 0);
+        quiet.signal = Some(SignalFacts {
+            rms_dbfs: -120.0,
+            silent_share: 1.0,
+        });
+        let c = catalog(&[quiet, t(0.9, 200.0, "a", 0), t(0.9, 200.0, "a", 2)]);
+        let q = piano();
+        let r = refine(&c, &ranked(3), &request(&q), &RefineOptions::off());
+        assert_eq!(ids(&r), vec![0, 1, 2]);
+        assert!(r.tracks.iter().all(|k| k.demoted.is_empty() && k.versions.is_empty()));
     }
 
     #[test]

@@ -13,6 +13,7 @@ use musearch_indexer::Index;
 use musearch_models::tags::{MSD_TAGS, MTT_TAGS};
 use musearch_searcher::catalog::Catalog;
 use musearch_searcher::engine::{open_tag_spaces, Engine, EngineOptions};
+use musearch_searcher::refine::RefineOptions;
 use musearch_searcher::response::{Filters, SearchRequest, SearchResponse};
 use musearch_searcher::similar::{SimilarMode, SimilarOptions};
 use musearch_searcher::track_index::TrackIndexOptions;
@@ -247,9 +248,13 @@ fn records() -> Vec<TrackRecord> {
         .collect()
 }
 
+/// The tiny vectors, and the ranking as scored: these tests check the scoring itself (the
+/// fixture's pairs of near-identical embeddings would otherwise be folded, its one folder is one
+/// album); `refined_rankings_*` check the refinement on the same catalog.
 fn tiny_options() -> EngineOptions {
     EngineOptions {
         vectors: vec![common::repo_root().join("fixtures/vectors/glove-50d-tiny.fifu")],
+        refine: RefineOptions::off(),
         ..EngineOptions::default()
     }
 }
