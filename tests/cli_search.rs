@@ -104,7 +104,11 @@ fn search_and_similar_on_a_real_index() {
         }
     }
     // Best first among the results moved down for the same reasons (short, weak evidence).
-    let plain = search_json(store, &index, &["piano", "--limit", "100", "--no-diversity"]);
+    let plain = search_json(
+        store,
+        &index,
+        &["piano", "--limit", "100", "--no-diversity"],
+    );
     for w in plain.results.windows(2) {
         if w[0].demoted == w[1].demoted {
             assert!(w[0].score >= w[1].score, "{:?}", plain.results);

@@ -189,7 +189,10 @@ fn every_json_endpoint_answers_as_documented() {
         .sum();
     assert_eq!(results.len() + folded, 13, "{plain}");
     assert_eq!(plain["total"].as_u64().unwrap() as usize, results.len());
-    for v in results.iter().flat_map(|r| r["versions"].as_array().unwrap()) {
+    for v in results
+        .iter()
+        .flat_map(|r| r["versions"].as_array().unwrap())
+    {
         assert!(!v["path"].as_str().unwrap().starts_with('/'), "{v}");
     }
     // One evidence entry per tag name.

@@ -64,7 +64,12 @@ pub struct Report {
 impl Report {
     /// Files handled so far (every outcome but pruning).
     pub fn files_done(&self) -> u64 {
-        self.indexed + self.measured + self.moved + self.unchanged + self.not_audio + self.failed.len() as u64
+        self.indexed
+            + self.measured
+            + self.moved
+            + self.unchanged
+            + self.not_audio
+            + self.failed.len() as u64
     }
 
     /// A few lines for the terminal.

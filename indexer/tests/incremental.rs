@@ -367,7 +367,10 @@ fn signal_facts_are_measured_once_and_missing_ones_without_tagging_again() {
     let path = s.music.join("sub/real_16k_mono.wav");
     let before = record_at(&s.index_dir, &path);
     let signal = before.signal.expect("measured while tagging");
-    assert!(signal.rms_dbfs > -40.0 && signal.rms_dbfs < 0.0, "{signal:?}");
+    assert!(
+        signal.rms_dbfs > -40.0 && signal.rms_dbfs < 0.0,
+        "{signal:?}"
+    );
     assert!((0.0..0.5).contains(&signal.silent_share), "{signal:?}");
 
     // An index from before signal facts (schema 2): the records have none.

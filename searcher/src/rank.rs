@@ -361,7 +361,10 @@ mod tests {
             embedding_dim: 0,
         };
         CatalogBuilder::new(&[
-            spec("MTT_musicnn", &["piano", "guitar", "rock", "drums", "techno", "loud"]),
+            spec(
+                "MTT_musicnn",
+                &["piano", "guitar", "rock", "drums", "techno", "loud"],
+            ),
             spec("MSD_musicnn", &["mellow", "chill", "guitar", "party"]),
         ])
         .build()
@@ -418,7 +421,10 @@ mod tests {
         assert_eq!(names(&alone), ["piano"]);
 
         // The other words weighed on their own.
-        let rest_terms = vec![term("calm", TermKind::Word), term("rainy day", TermKind::Word)];
+        let rest_terms = vec![
+            term("calm", TermKind::Word),
+            term("rainy day", TermKind::Word),
+        ];
         let rest = weighed(
             rest_terms,
             &[

@@ -289,13 +289,15 @@ pub fn refine(
     if let Some(cap) = request.max_per_album.filter(|&c| c > 0) {
         kept = diversify(catalog, kept, cap);
     }
-    let rest = ranked[window..].iter().map(|&(id, score, text)| RefinedTrack {
-        id,
-        score,
-        text,
-        demoted: Vec::new(),
-        versions: Vec::new(),
-    });
+    let rest = ranked[window..]
+        .iter()
+        .map(|&(id, score, text)| RefinedTrack {
+            id,
+            score,
+            text,
+            demoted: Vec::new(),
+            versions: Vec::new(),
+        });
     kept.extend(rest);
     Refined {
         tracks: kept,
@@ -419,7 +421,11 @@ mod tests {
 
     #[test]
     fn weak_evidence_is_demoted_below_good_evidence_and_marked() {
-        let c = catalog(&[t(0.05, 200.0, "a", 0), t(0.9, 200.0, "b", 1), t(0.3, 200.0, "c", 2)]);
+        let c = catalog(&[
+            t(0.05, 200.0, "a", 0),
+            t(0.9, 200.0, "b", 1),
+            t(0.3, 200.0, "c", 2),
+        ]);
         let q = piano();
         let r = refine(&c, &ranked(3), &request(&q), &RefineOptions::default());
         assert_eq!(ids(&r), vec![1, 2, 0]);
@@ -485,10 +491,19 @@ mod tests {
             ..RefineOptions::default()
         };
         let r = refine(&c, &ranked(4), &request(&q), &opts);
-        assert!(r.tracks.iter().find(|k| k.id == 0).unwrap().demoted.is_empty());
+        assert!(r
+            .tracks
+            .iter()
+            .find(|k| k.id == 0)
+            .unwrap()
+            .demoted
+            .is_empty());
         // What asks for it.
         let words = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
-        assert!(RefineRequest::wants_short(&words("short victory jingle"), false));
+        assert!(RefineRequest::wants_short(
+            &words("short victory jingle"),
+            false
+        ));
         assert!(RefineRequest::wants_short(&words("calm piano"), true));
         assert!(!RefineRequest::wants_short(&words("calm piano"), false));
         assert!(RefineRequest::wants_silence(&words("silence")));
@@ -498,7 +513,11 @@ mod tests {
     #[test]
     fn near_duplicates_collapse_into_the_best_ranked_version() {
         // Tracks 0 and 2 share an embedding direction (cosine ≥ 0.99), 1 is different.
-        let c = catalog(&[t(0.9, 200.0, "a", 0), t(0.9, 200.0, "b", 4), t(0.9, 200.0, "a", 0)]);
+        let c = catalog(&[
+            t(0.9, 200.0, "a", 0),
+            t(0.9, 200.0, "b", 4),
+            t(0.9, 200.0, "a", 0),
+        ]);
         let q = piano();
         let r = refine(&c, &ranked(3), &request(&q), &RefineOptions::default());
         assert_eq!(ids(&r), vec![0, 1]);
@@ -545,12 +564,19 @@ mod tests {
         let q = piano();
         let r = refine(&c, &ranked(3), &request(&q), &RefineOptions::off());
         assert_eq!(ids(&r), vec![0, 1, 2]);
-        assert!(r.tracks.iter().all(|k| k.demoted.is_empty() && k.versions.is_empty()));
+        assert!(r
+            .tracks
+            .iter()
+            .all(|k| k.demoted.is_empty() && k.versions.is_empty()));
     }
 
     #[test]
     fn only_the_window_is_refined() {
-        let c = catalog(&[t(0.05, 200.0, "a", 0), t(0.9, 200.0, "b", 1), t(0.01, 200.0, "c", 2)]);
+        let c = catalog(&[
+            t(0.05, 200.0, "a", 0),
+            t(0.9, 200.0, "b", 1),
+            t(0.01, 200.0, "c", 2),
+        ]);
         let q = piano();
         let opts = RefineOptions {
             window: 2,

@@ -688,13 +688,7 @@ fn refined_engine() -> Engine {
         refine: RefineOptions::default(),
         ..tiny_options()
     };
-    Engine::from_catalog(
-        catalog,
-        open_tag_spaces(&options).unwrap(),
-        None,
-        &options,
-    )
-    .unwrap()
+    Engine::from_catalog(catalog, open_tag_spaces(&options).unwrap(), None, &options).unwrap()
 }
 
 #[test]
@@ -741,5 +735,9 @@ fn refined_rankings_say_when_nothing_matches_well() {
     let r = engine.search(&SearchRequest::new("flute")).unwrap();
     assert!(!r.results.is_empty());
     assert!(r.results.iter().all(|h| h.weak_match));
-    assert!(r.note.as_deref().unwrap().contains("nothing in the catalog matches"));
+    assert!(r
+        .note
+        .as_deref()
+        .unwrap()
+        .contains("nothing in the catalog matches"));
 }

@@ -195,7 +195,10 @@ pub fn parse_ranking(text: &str) -> Result<RefineOptions, InvalidConfig> {
         return bad("duplicate_similarity", "must be a cosine, between -1 and 1");
     }
     if r.max_per_album == 0 {
-        return bad("max_per_album", "must be at least 1 (diversity = false turns it off)");
+        return bad(
+            "max_per_album",
+            "must be at least 1 (diversity = false turns it off)",
+        );
     }
     Ok(r)
 }

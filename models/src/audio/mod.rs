@@ -10,8 +10,8 @@
 pub mod decode;
 pub mod error;
 pub mod frontend;
-pub mod loudness;
 mod guard;
+pub mod loudness;
 pub mod mel;
 mod mp4;
 mod ogg_end;

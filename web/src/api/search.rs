@@ -18,7 +18,11 @@ pub async fn search(
         .await?
         .map_err(engine_error)?;
     // A folded version's file is shown as track details show paths: never an absolute path.
-    for version in response.results.iter_mut().flat_map(|h| h.versions.iter_mut()) {
+    for version in response
+        .results
+        .iter_mut()
+        .flat_map(|h| h.versions.iter_mut())
+    {
         version.path = state
             .shown_paths(std::slice::from_ref(&version.path))
             .pop()
