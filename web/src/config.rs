@@ -22,7 +22,7 @@
 //! evidence_floor = 0.15              # below it for every asked tag: a weak match, demoted
 //! silent_share = 0.5                 # share of near-silent 50 ms blocks of a near-silent track
 //! silent_dbfs = -50.0                # or a whole level below this
-//! duplicate_similarity = 0.97        # audio-embedding cosine of one recording in two files
+//! duplicate_similarity = 0.985       # audio-embedding cosine of one recording in two files
 //! diversity = true                   # at most max_per_album results of one album per round
 //! max_per_album = 3
 //! window = 200                       # how many of the first tracks are refined
