@@ -160,7 +160,7 @@ fn search_and_similar_on_a_real_index() {
         ],
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("piano (MTT) p="), "{text}");
+    assert!(text.contains("piano (MTT p="), "{text}");
     assert!(text.contains("score"), "{text}");
 
     // Similar: one encoding of a recording finds its other encodings first.
