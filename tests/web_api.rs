@@ -159,13 +159,59 @@ fn every_json_endpoint_answers_as_documented() {
     let every = ids(&all);
     assert!(!every.is_empty(), "{all}");
     assert!(all["total"].as_u64().unwrap() as usize >= every.len());
-    let scores: Vec<f64> = all["results"]
-        .as_array()
-        .unwrap()
+    // Best first within each group of results moved down for the same reasons (weak evidence,
+    // short, near-silent), the diversity rule off.
+    let plain = get_documented(
+        &server,
+        &doc,
+        "/api/v1/search",
+        "/api/v1/search?q=piano&limit=13&diverse=false",
+    );
+    let results = plain["results"].as_array().unwrap();
+    for w in results.windows(2) {
+        if w[0]["demoted"] == w[1]["demoted"] {
+            assert!(w[0]["score"].as_f64() >= w[1]["score"].as_f64(), "{plain}");
+        }
+    }
+    for r in results {
+        assert_eq!(
+            r["weak_match"].as_bool().unwrap(),
+            r["demoted"]
+                .as_array()
+                .unwrap()
+                .contains(&"weak_evidence".into())
+        );
+    }
+    // Near-duplicates are folded: every track is a result or a version of one.
+    let folded: usize = results
         .iter()
-        .map(|r| r["score"].as_f64().unwrap())
-        .collect();
-    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+        .map(|r| r["versions"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(results.len() + folded, 13, "{plain}");
+    assert_eq!(plain["total"].as_u64().unwrap() as usize, results.len());
+    for v in results
+        .iter()
+        .flat_map(|r| r["versions"].as_array().unwrap())
+    {
+        assert!(!v["path"].as_str().unwrap().starts_with('/'), "{v}");
+    }
+    // One evidence entry per tag name.
+    for r in results {
+        let names: Vec<&str> = r["explanation"]["by_tag"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["tag"].as_str().unwrap())
+            .collect();
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(names.len(), unique.len(), "{r}");
+    }
+    // A bad diversity parameter is the client's mistake.
+    let status = |path: &str| get(&server.at(path)).status;
+    assert_eq!(status("/api/v1/search?q=piano&max_per_album=0"), 400);
+    assert_eq!(status("/api/v1/search?q=piano&diverse=maybe"), 400);
     if every.len() >= 4 {
         let first = get_documented(
             &server,

@@ -36,8 +36,8 @@ pub use error::IndexError;
 pub use path::{display_path, os_path, StoredPath};
 pub use reader::IndexSnapshot;
 pub use record::{
-    CompactTaggram, Metadata, ModelSpec, ModelTags, PathEntry, TrackId, TrackRecord, TrackWarning,
-    SCHEMA_VERSION,
+    CompactTaggram, Metadata, ModelSpec, ModelTags, PathEntry, SignalFacts, TrackId, TrackRecord,
+    TrackWarning, SCHEMA_VERSION,
 };
 pub use store::{Change, PendingOp, StoreReader, TrackStore};
 pub use text::{TextIndex, TextReader};

@@ -10,9 +10,11 @@ use crate::error::IndexError;
 
 /// The schema of everything in the index. Bump it when [`TrackRecord`], [`PathEntry`] or the text
 /// index's fields change; the indexer's and the reader's opening refuse an index of another version with
-/// [`IndexError::SchemaMismatch`]. Version 1 (no [`TrackRecord::warnings`]) is still read: its
-/// records decode with no warnings, and the writer rewrites them in this version on open.
-pub const SCHEMA_VERSION: u32 = 2;
+/// [`IndexError::SchemaMismatch`]. Versions 1 (no [`TrackRecord::warnings`]) and 2 (no
+/// [`TrackRecord::signal`]) are still read: their records decode with no warnings and no signal
+/// facts, and the writer rewrites them in this version on open (the next index run measures the
+/// missing facts without tagging again).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The oldest schema whose values [`decode`] still reads.
 pub const OLDEST_READABLE_SCHEMA: u32 = 1;
@@ -159,6 +161,18 @@ pub struct TrackRecord {
     /// What was odd about the audio when it was indexed (a truncated file, less audio than one
     /// patch); empty for a sound file.
     pub warnings: Vec<TrackWarning>,
+    /// Facts about the signal measured when it was decoded (loudness); `None` for a record
+    /// written before schema 3 and not measured since.
+    pub signal: Option<SignalFacts>,
+}
+
+/// Facts about a track's signal, measured from the decoded audio at index time.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SignalFacts {
+    /// RMS level of the whole track (mono down-mix) in dBFS; -120 for digital silence.
+    pub rms_dbfs: f32,
+    /// Share of 50 ms blocks quieter than -60 dBFS, in [0, 1].
+    pub silent_share: f32,
 }
 
 /// Something odd about a track's audio, kept with its record and shown by `musearch info` and
@@ -188,6 +202,43 @@ struct TrackRecordV1 {
     indexed_at: u64,
 }
 
+/// [`TrackRecord`] as schema 2 wrote it (before [`TrackRecord::signal`]).
+#[derive(Serialize, Deserialize)]
+struct TrackRecordV2 {
+    id: TrackId,
+    paths: Vec<String>,
+    size: u64,
+    mtime_ns: i64,
+    duration_secs: f64,
+    sample_rate: u32,
+    channels: u16,
+    codec: String,
+    metadata: Metadata,
+    models: Vec<ModelTags>,
+    indexed_at: u64,
+    warnings: Vec<TrackWarning>,
+}
+
+impl From<TrackRecordV2> for TrackRecord {
+    fn from(v2: TrackRecordV2) -> TrackRecord {
+        TrackRecord {
+            id: v2.id,
+            paths: v2.paths,
+            size: v2.size,
+            mtime_ns: v2.mtime_ns,
+            duration_secs: v2.duration_secs,
+            sample_rate: v2.sample_rate,
+            channels: v2.channels,
+            codec: v2.codec,
+            metadata: v2.metadata,
+            models: v2.models,
+            indexed_at: v2.indexed_at,
+            warnings: v2.warnings,
+            signal: None,
+        }
+    }
+}
+
 impl From<TrackRecordV1> for TrackRecord {
     fn from(v1: TrackRecordV1) -> TrackRecord {
         TrackRecord {
@@ -203,6 +254,7 @@ impl From<TrackRecordV1> for TrackRecord {
             models: v1.models,
             indexed_at: v1.indexed_at,
             warnings: Vec::new(),
+            signal: None,
         }
     }
 }
@@ -215,8 +267,11 @@ pub trait Stored: for<'de> Deserialize<'de> + Sized {
 }
 
 impl Stored for TrackRecord {
-    fn decode_old(_version: u32, bytes: &[u8]) -> Result<Self, postcard::Error> {
-        postcard::from_bytes::<TrackRecordV1>(bytes).map(TrackRecord::from)
+    fn decode_old(version: u32, bytes: &[u8]) -> Result<Self, postcard::Error> {
+        match version {
+            1 => postcard::from_bytes::<TrackRecordV1>(bytes).map(TrackRecord::from),
+            _ => postcard::from_bytes::<TrackRecordV2>(bytes).map(TrackRecord::from),
+        }
     }
 }
 
@@ -333,9 +388,45 @@ mod tests {
         assert_eq!(record.paths, ["/music/a.ogg"]);
         assert_eq!((record.duration_secs, record.indexed_at), (4.0, 5));
         assert!(record.warnings.is_empty());
+        assert_eq!(record.signal, None);
         // The current layout is not mistaken for the old one, nor the reverse.
         let again = encode(&record);
         assert_eq!(again[0] as u32, SCHEMA_VERSION);
+        assert_eq!(
+            decode::<TrackRecord>("track record", &again).unwrap(),
+            record
+        );
+    }
+
+    #[test]
+    fn schema_2_records_still_decode_without_signal_facts() {
+        let v2 = TrackRecordV2 {
+            id: TrackId([9; 16]),
+            paths: vec!["/music/b.opus".into()],
+            size: 11,
+            mtime_ns: 2,
+            duration_secs: 30.5,
+            sample_rate: 48_000,
+            channels: 2,
+            codec: "opus".into(),
+            metadata: Metadata::default(),
+            models: Vec::new(),
+            indexed_at: 6,
+            warnings: vec![TrackWarning {
+                code: "truncated".into(),
+                message: "cut".into(),
+            }],
+        };
+        let mut bytes = vec![2u8];
+        bytes.extend(postcard::to_stdvec(&v2).unwrap());
+        let mut record: TrackRecord = decode("track record", &bytes).unwrap();
+        assert_eq!(record.warnings.len(), 1);
+        assert_eq!(record.signal, None);
+        record.signal = Some(SignalFacts {
+            rms_dbfs: -20.0,
+            silent_share: 0.1,
+        });
+        let again = encode(&record);
         assert_eq!(
             decode::<TrackRecord>("track record", &again).unwrap(),
             record

@@ -40,6 +40,7 @@ fn record(n: u8, title: &str) -> TrackRecord {
         }],
         indexed_at: 0,
         warnings: Vec::new(),
+        signal: None,
     }
 }
 

@@ -86,6 +86,7 @@ fn record(i: u64, rng: &mut Lcg, specs: &[ModelSpec]) -> TrackRecord {
         models: tags.finish(specs),
         indexed_at: 1_700_000_000,
         warnings: Vec::new(),
+        signal: None,
     }
 }
 

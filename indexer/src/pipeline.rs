@@ -11,7 +11,9 @@
 //! flat whatever the catalog's size or a file's length. Unchanged files (same size and
 //! modification time as recorded, and tagged by the current models) are settled by the scanner
 //! without being opened. A file whose content hash is already in the index (a move or a copy) is
-//! not decoded. A bad file becomes a [`Failure`] in the report and the run goes on.
+//! not decoded. A track tagged by the current models but without signal facts (indexed before
+//! they existed) is decoded once to measure them, without running the networks. A bad file
+//! becomes a [`Failure`] in the report and the run goes on.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -20,10 +22,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crossbeam_channel::{bounded, Receiver, Sender, TryRecvError};
 use musearch_models::audio::{
-    stream_log_mel_from, AudioDecoder, AudioError, FileSummary, LogMel, N_MELS, PATCH_FRAMES,
+    measure_loudness, stream_log_mel_from, AudioDecoder, AudioError, FileSummary, LogMel, Loudness,
+    N_MELS, PATCH_FRAMES,
 };
 
-use musearch_index::{ModelSpec, ModelTags, TrackId, TrackRecord, TrackStore, TrackWarning};
+use musearch_index::{
+    ModelSpec, ModelTags, SignalFacts, TrackId, TrackRecord, TrackStore, TrackWarning,
+};
 
 use crate::error::IndexerError;
 use crate::index::Index;
@@ -133,6 +138,8 @@ pub(crate) enum Outcome {
     NotAudio(FoundFile),
     Failed(Failure),
     Known(FoundFile, TrackId),
+    /// A known track (tagged by the current models) measured for the signal facts it lacked.
+    Measured(FoundFile, TrackId, Option<SignalFacts>),
     Tagged(Box<TrackRecord>, FoundFile),
     Fatal(IndexerError),
 }
@@ -287,7 +294,7 @@ fn scan_all(
 }
 
 /// Whether `file` is as the index last saw it (size and mtime) and its track carries the
-/// current models' tags.
+/// current models' tags and its signal facts.
 fn unchanged(
     store: &TrackStore,
     current: &[(String, String)],
@@ -301,7 +308,9 @@ fn unchanged(
     }
     match entry.id {
         None => Ok(true),
-        Some(id) => Ok(store.record(&id)?.is_some_and(|r| r.tagged_by(current))),
+        Some(id) => Ok(store
+            .record(&id)?
+            .is_some_and(|r| r.tagged_by(current) && r.signal.is_some())),
     }
 }
 
@@ -359,8 +368,16 @@ fn work(
         }
     };
     match store.record(&id) {
-        Ok(Some(r)) if r.tagged_by(current) => {
+        Ok(Some(r)) if r.tagged_by(current) && r.signal.is_some() => {
             return out.send(Outcome::Known(job.file, id)).is_ok();
+        }
+        Ok(Some(r)) if r.tagged_by(current) => {
+            // Tagged before signal facts existed: measure them, no network.
+            let outcome = match measure_loudness(decoder) {
+                Ok((loudness, _)) => Outcome::Measured(job.file, id, loudness.map(signal_facts)),
+                Err(e) => Outcome::Failed(failure(&job.file.path, e.code(), &e)),
+            };
+            return out.send(outcome).is_ok();
         }
         Ok(_) => {}
         Err(e) => {
@@ -528,6 +545,14 @@ fn tag_loop(
     }
 }
 
+/// The index's form of the front-end's loudness.
+fn signal_facts(l: Loudness) -> SignalFacts {
+    SignalFacts {
+        rms_dbfs: l.rms_dbfs,
+        silent_share: l.silent_share,
+    }
+}
+
 fn new_record(d: &Decoded, models: Vec<ModelTags>) -> TrackRecord {
     let info = &d.summary.info;
     let duration_secs = d.summary.duration_secs();
@@ -562,5 +587,6 @@ fn new_record(d: &Decoded, models: Vec<ModelTags>) -> TrackRecord {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
         warnings,
+        signal: d.summary.loudness.map(signal_facts),
     }
 }

@@ -32,6 +32,9 @@ pub struct Report {
     pub files_seen: u64,
     /// Files decoded and tagged (new or changed content, or a changed model).
     pub indexed: u64,
+    /// Files already tagged by the current models that were decoded once more only to measure
+    /// the signal facts their records lacked (an index from before schema 3). Not tagged again.
+    pub measured: u64,
     /// Files whose content was already indexed: moved, copied or touched. Not decoded.
     pub moved: u64,
     /// Files unchanged since the last run (same size and modification time): not read.
@@ -61,7 +64,12 @@ pub struct Report {
 impl Report {
     /// Files handled so far (every outcome but pruning).
     pub fn files_done(&self) -> u64 {
-        self.indexed + self.moved + self.unchanged + self.not_audio + self.failed.len() as u64
+        self.indexed
+            + self.measured
+            + self.moved
+            + self.unchanged
+            + self.not_audio
+            + self.failed.len() as u64
     }
 
     /// A few lines for the terminal.
@@ -75,6 +83,9 @@ impl Report {
             self.not_audio,
             self.failed.len()
         );
+        if self.measured > 0 {
+            out += &format!("; {} measured (signal facts, not re-tagged)", self.measured);
+        }
         if self.pruned_files > 0 || self.pruned_tracks > 0 {
             out += &format!(
                 "; pruned {} files, {} tracks",

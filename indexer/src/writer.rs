@@ -8,7 +8,8 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 
 use musearch_index::{
-    display_path, os_path, Change, IndexError, PathEntry, TrackId, TrackRecord, TrackStore,
+    display_path, os_path, Change, IndexError, PathEntry, SignalFacts, TrackId, TrackRecord,
+    TrackStore,
 };
 
 use crate::error::IndexerError;
@@ -70,6 +71,19 @@ pub(crate) fn write_loop(
                     report.unchanged += 1;
                 }
                 Some(change)
+            }
+            Outcome::Measured(file, id, signal) => {
+                report.measured += 1;
+                let stored = index.store().record(&id)?;
+                let record = stored.map(|mut r| {
+                    // A stream without samples still gets facts, so it is not measured again.
+                    r.signal = Some(signal.unwrap_or(SignalFacts {
+                        rms_dbfs: -120.0,
+                        silent_share: 1.0,
+                    }));
+                    r
+                });
+                Some(settle(index.store(), &file, Some((id, record)))?.0)
             }
             Outcome::Tagged(record, file) => {
                 report.indexed += 1;

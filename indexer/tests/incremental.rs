@@ -402,6 +402,54 @@ fn interrupted_commits_are_completed_on_open() {
 }
 
 #[test]
+fn signal_facts_are_measured_once_and_missing_ones_without_tagging_again() {
+    let s = setup(&CLIPS);
+    let mut tagger = BandTagger::new("1");
+    let r = run(&s, &mut tagger, false);
+    assert_eq!((r.indexed, r.measured), (4, 0), "{r:?}");
+    let path = s.music.join("sub/real_16k_mono.wav");
+    let before = record_at(&s.index_dir, &path);
+    let signal = before.signal.expect("measured while tagging");
+    assert!(
+        signal.rms_dbfs > -40.0 && signal.rms_dbfs < 0.0,
+        "{signal:?}"
+    );
+    assert!((0.0..0.5).contains(&signal.silent_share), "{signal:?}");
+
+    // An index from before signal facts (schema 2): the records have none.
+    {
+        let mut index = Index::open(&s.index_dir).unwrap();
+        let upserts: Vec<TrackRecord> = index
+            .store()
+            .records()
+            .map(|r| {
+                let mut r = r.unwrap();
+                r.signal = None;
+                r
+            })
+            .collect();
+        assert_eq!(upserts.len(), 4);
+        index
+            .apply(&Change {
+                upserts,
+                ..Change::default()
+            })
+            .unwrap();
+        index.commit().unwrap();
+    }
+    // The next run measures them, and tags nothing again.
+    let r = run(&s, &mut tagger, false);
+    assert_eq!((r.indexed, r.measured, r.unchanged), (0, 4, 0), "{r:?}");
+    let after = record_at(&s.index_dir, &path);
+    assert_eq!(after.signal, Some(signal));
+    assert_eq!(after.models, before.models);
+    assert_eq!(after.indexed_at, before.indexed_at);
+    // And then the files are unchanged again.
+    let r = run(&s, &mut tagger, false);
+    assert_eq!((r.indexed, r.measured, r.unchanged), (0, 0, 4), "{r:?}");
+}
+
+#[test]
 fn schema_change_is_a_clear_error() {
     let s = setup(&CLIPS[..1]);
     run(&s, &mut BandTagger::new("1"), false);

@@ -175,6 +175,7 @@ fn catalog(n: usize, models: &[ModelSpec], sample: &mut Sampler, rng: &mut StdRn
             },
             taggrams: Vec::new(),
             warnings: Vec::new(),
+            signal: None,
         };
         let p: Vec<Option<&[f32]>> = probs.iter().map(|v| Some(v.as_slice())).collect();
         b.push(track, &p, &[]);

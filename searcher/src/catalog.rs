@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use musearch_index::{CompactTaggram, Metadata, ModelSpec, TrackId, TrackRecord, TrackWarning};
+use musearch_index::{
+    CompactTaggram, Metadata, ModelSpec, SignalFacts, TrackId, TrackRecord, TrackWarning,
+};
 
 /// One (model, tag) output: the unit the calibration and the ranking work on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +37,8 @@ pub struct CatalogTrack {
     pub taggrams: Vec<(usize, CompactTaggram)>,
     /// What was odd about the audio when it was indexed (`truncated` …).
     pub warnings: Vec<TrackWarning>,
+    /// Loudness measured at index time (`None` for a record that predates it).
+    pub signal: Option<SignalFacts>,
 }
 
 impl CatalogTrack {
@@ -209,6 +213,7 @@ impl Catalog {
                 metadata: record.metadata.clone(),
                 taggrams,
                 warnings: record.warnings.clone(),
+                signal: record.signal,
             };
             builder.push(track, &probabilities, &embeddings);
         }

@@ -26,11 +26,12 @@ use crate::catalog::Catalog;
 use crate::explain::explain;
 use crate::filters::TrackFilter;
 use crate::neighbours::bounded_levenshtein;
-use crate::rank::{fuse, plan, PlanOptions, QueryPlan, RRF_WINDOW};
+use crate::rank::{fuse, plan_concepts, remainder_query, PlanOptions, QueryPlan, RRF_WINDOW};
+use crate::refine::{refine, RankedTrack, RefineOptions, RefineRequest, RefinedTrack};
 use crate::response::{
     CatalogStats, Hit, Interpretation, ModelProbabilities, SearchRequest, SearchResponse,
     SimilarHit, SimilarResponse, TagInfo, TagProbability, TagWeight, TaggramData, TrackDetail,
-    TrackSummary, MAX_LIMIT,
+    TrackSummary, Version, MAX_LIMIT,
 };
 use crate::similar::{SimilarIndex, SimilarMode, SimilarOptions};
 use crate::tag_space::{default_glosses, weigh_ensemble, QueryTags, TagSpace, TagSpaceConfig};
@@ -71,6 +72,8 @@ pub struct EngineOptions {
     pub tracks: TrackIndexOptions,
     /// The similar-track index.
     pub similar: SimilarOptions,
+    /// The rules applied to a ranking before it is shown ([`crate::refine`]).
+    pub refine: RefineOptions,
 }
 
 /// An indexed track's audio file, as found on disk.
@@ -81,9 +84,6 @@ pub struct AudioFile {
     /// The codec of its audio (`vorbis`, `opus`, `mp3`, `pcm_s16le` …).
     pub codec: String,
 }
-
-/// One ranked track while a search is assembled: catalog index, score, text match (rank, BM25).
-type RankedTrack = (usize, f32, Option<(usize, f32)>);
 
 /// The search engine over one catalog snapshot. `Send + Sync`: share it behind an `Arc`.
 pub struct Engine {
@@ -265,9 +265,14 @@ impl Engine {
         }
     }
 
-    /// The plan the ranking would use for `query`.
+    /// The plan the ranking would use for `query`. When the query names a tag literally and
+    /// has other words too ("calm piano for a rainy day"), the other words are weighed on
+    /// their own and their tags join the literal one ([`plan_concepts`]), so no concept is
+    /// lost.
     pub fn plan(&self, query: &str) -> QueryPlan {
-        plan(&self.weigh(query), &self.catalog, &self.options.plan)
+        let whole = self.weigh(query);
+        let rest = remainder_query(&whole.parsed, &self.catalog).map(|q| self.weigh(&q));
+        plan_concepts(&whole, rest.as_ref(), &self.catalog, &self.options.plan)
     }
 
     /// The index of a track given by id (32 hex digits) or by the path of one of its files.
@@ -306,7 +311,9 @@ impl Engine {
         let (mask, accepted) = filter.mask(&self.catalog);
         let mask = mask.as_deref();
         let plan = self.plan(query);
-        let depth = request.offset + request.limit;
+        // The refinement looks at the first `window` tracks whatever the page, so every page
+        // reads one ranking; the extra tracks make up for near-duplicates folded away.
+        let depth = request.offset + request.limit + self.options.refine.window;
 
         let text_depth = if plan.query.is_empty() {
             TEXT_ONLY_DEPTH
@@ -341,19 +348,49 @@ impl Engine {
                 accepted,
             )
         };
-        let results = ranked
-            .into_iter()
+        let duration_filter =
+            request.filters.min_duration.is_some() || request.filters.max_duration.is_some();
+        let diverse = request.diverse.unwrap_or(self.options.refine.diversity);
+        let refine_request = RefineRequest {
+            query: &plan.query,
+            // A text-only query names what it wants (a title): nothing is demoted for length or
+            // level.
+            asks_short: plan.query.is_empty()
+                || RefineRequest::wants_short(&plan.text_words, duration_filter),
+            asks_silence: plan.query.is_empty() || RefineRequest::wants_silence(&plan.text_words),
+            max_per_album: diverse.then(|| {
+                request
+                    .max_per_album
+                    .unwrap_or(self.options.refine.max_per_album)
+            }),
+        };
+        let refined = refine(
+            &self.catalog,
+            &ranked,
+            &refine_request,
+            &self.options.refine,
+        );
+        let note = refined.nothing_matches_well.then(|| {
+            "nothing in the catalog matches this query well: these are the closest tracks, \
+             each marked as a weak match"
+                .to_string()
+        });
+        let results = refined
+            .tracks
+            .iter()
             .skip(request.offset)
-            .map(|(i, score, text)| self.hit(&plan.query, i, score, text))
+            .take(request.limit)
+            .map(|r| self.refined_hit(&plan.query, r))
             .collect();
         Ok(SearchResponse {
             query: request.query.clone(),
             interpreted: self.interpretation(&plan),
-            total,
+            total: total.saturating_sub(refined.collapsed),
             offset: request.offset,
             limit: request.limit,
             took_ms: started.elapsed().as_secs_f64() * 1e3,
             results,
+            note,
         })
     }
 
@@ -483,6 +520,7 @@ impl Engine {
                 .skip(offset)
                 .map(|s| self.hit(&plan.query, s.id, s.score, None))
                 .collect(),
+            note: None,
         })
     }
 
@@ -629,7 +667,32 @@ impl Engine {
             track: self.summary(i),
             score,
             explanation: explain(&self.catalog, &self.tracks, query, i, text),
+            weak_match: false,
+            demoted: Vec::new(),
+            versions: Vec::new(),
         }
+    }
+
+    /// One result of a refined ranking: [`Engine::hit`] with its marks and folded versions.
+    fn refined_hit(&self, query: &SparseQuery, r: &RefinedTrack) -> Hit {
+        let mut hit = self.hit(query, r.id, r.score, r.text);
+        hit.weak_match = r.weak();
+        hit.demoted = r.demoted.iter().map(|d| d.code().to_string()).collect();
+        hit.versions = r
+            .versions
+            .iter()
+            .map(|&v| {
+                let t = &self.catalog.tracks()[v];
+                Version {
+                    id: t.id.to_hex(),
+                    path: t.paths.first().cloned().unwrap_or_default(),
+                    format: t.format(),
+                    duration_secs: t.duration_secs,
+                    similarity: crate::refine::cosine(&self.catalog, r.id, v),
+                }
+            })
+            .collect();
+        hit
     }
 
     /// What a result shows of track `i`.

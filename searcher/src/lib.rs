@@ -16,7 +16,8 @@
 //! * [`engine`]: the search engine over an index snapshot ([`engine::Engine`]): [`catalog`]
 //!   (tracks in memory), [`calibration`] (per-tag standardised logits), [`rank`] (query plan,
 //!   rank fusion), [`track_index`] (exact scan and HNSW over tracks), [`similar`] (audio
-//!   embeddings), [`filters`], [`explain`], [`ann`] (the one HNSW wrapper, hnsw_rs, and top-k
+//!   embeddings), [`refine`] (evidence floor, short and near-silent demotion, near-duplicate
+//!   collapse, album diversity), [`filters`], [`explain`], [`ann`] (the one HNSW wrapper, hnsw_rs, and top-k
 //!   helpers); its requests and responses in [`response`].
 //! * [`error`]: each layer has its own error type ([`vectors::VectorsError`],
 //!   [`eval::EvalError`], [`map::MapError`], [`engine::EngineError`]), each with an
@@ -36,6 +37,7 @@ pub mod map;
 pub mod neighbours;
 pub mod query;
 pub mod rank;
+pub mod refine;
 pub mod response;
 mod ridge;
 pub mod search_eval;

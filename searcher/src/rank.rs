@@ -173,12 +173,97 @@ pub fn plan(weighed: &QueryTags, catalog: &Catalog, options: &PlanOptions) -> Qu
         tags.retain(|t| !negated_literals.contains(&t.tag.as_str()));
         tags.extend(negatives);
     }
-    for t in &tags {
+    out.query = columns_of(&tags, catalog);
+    out.tags = tags;
+    out
+}
+
+/// The (model, tag) columns of weighted tags: a tag's weight shared equally among its models.
+fn columns_of(tags: &[TagWeight], catalog: &Catalog) -> SparseQuery {
+    let mut query = SparseQuery::default();
+    for t in tags {
         let columns = catalog.tag_columns(&t.tag);
         let share = t.weight / columns.len() as f32;
-        out.query.terms.extend(columns.iter().map(|&c| (c, share)));
+        query.terms.extend(columns.iter().map(|&c| (c, share)));
     }
-    out.tags = tags;
+    query
+}
+
+/// The literal tags (not negated, in the catalog) of `parsed`, and its other positive terms
+/// the word vectors know.
+fn concepts<'a>(
+    parsed: &'a crate::query::ParsedQuery,
+    catalog: &Catalog,
+) -> (Vec<&'a str>, Vec<&'a str>) {
+    let positive = parsed.terms.iter().filter(|t| !t.negated);
+    let literal = positive
+        .clone()
+        .filter(|t| t.kind == TermKind::Tag && !catalog.tag_columns(&t.text).is_empty())
+        .map(|t| t.text.as_str())
+        .collect();
+    let other = positive
+        .filter(|t| t.kind == TermKind::Word)
+        .map(|t| t.text.as_str())
+        .collect();
+    (literal, other)
+}
+
+/// The query made of the other concepts when `parsed` names a tag literally and has other
+/// known positive terms too ("calm piano for a rainy day" → "calm rainy day"); `None` otherwise.
+pub fn remainder_query(parsed: &crate::query::ParsedQuery, catalog: &Catalog) -> Option<String> {
+    let (literal, other) = concepts(parsed, catalog);
+    (!literal.is_empty() && !other.is_empty()).then(|| other.join(" "))
+}
+
+/// The plan of a query that may mix literal tags with other words: [`plan`] of the whole
+/// query, and, when `rest` (the other words weighed on their own, see [`remainder_query`])
+/// is given, its positive tags added to the literal ones. Weighed together, a literal tag's
+/// boost makes every other tag look weak next to it and the plan would keep it alone; here
+/// each concept keeps its tags: the literal tags weigh 1.0, the other words' tags are scaled
+/// so that their best weighs the other words' share of the query's concepts (two words
+/// beside one tag: 2/3).
+pub fn plan_concepts(
+    whole: &QueryTags,
+    rest: Option<&QueryTags>,
+    catalog: &Catalog,
+    options: &PlanOptions,
+) -> QueryPlan {
+    let mut out = plan(whole, catalog, options);
+    let Some(rest) = rest else {
+        return out;
+    };
+    let (literal, other) = concepts(&whole.parsed, catalog);
+    if literal.is_empty() || other.is_empty() {
+        return out;
+    }
+    let share = other.len() as f32 / (other.len() + literal.len()) as f32;
+    let extra = plan(rest, catalog, options);
+    let positives = out.tags.iter().filter(|t| t.weight > 0.0).count();
+    let room = (options.max_positive + literal.len()).saturating_sub(positives);
+    let mut added: Vec<TagWeight> = extra
+        .tags
+        .iter()
+        .filter(|t| t.weight > 0.0)
+        .filter(|t| !out.tags.iter().any(|o| o.tag == t.tag))
+        .take(room)
+        .map(|t| TagWeight {
+            tag: t.tag.clone(),
+            weight: t.weight * share,
+        })
+        .collect();
+    if added.is_empty() {
+        return out;
+    }
+    // Positive tags first, then the negative ones, as `plan` orders them.
+    let split = out
+        .tags
+        .iter()
+        .position(|t| t.weight < 0.0)
+        .unwrap_or(out.tags.len());
+    let negatives = out.tags.split_off(split);
+    out.tags.append(&mut added);
+    out.tags.extend(negatives);
+    out.query = columns_of(&out.tags, catalog);
     out
 }
 
@@ -263,6 +348,125 @@ pub fn fuse(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::CatalogBuilder;
+    use crate::query::{ParsedQuery, Term};
+    use crate::tag_space::WeightedTag;
+    use musearch_index::ModelSpec;
+
+    fn tag_catalog() -> Catalog {
+        let spec = |name: &str, tags: &[&str]| ModelSpec {
+            name: name.into(),
+            version: "1".into(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            embedding_dim: 0,
+        };
+        CatalogBuilder::new(&[
+            spec(
+                "MTT_musicnn",
+                &["piano", "guitar", "rock", "drums", "techno", "loud"],
+            ),
+            spec("MSD_musicnn", &["mellow", "chill", "guitar", "party"]),
+        ])
+        .build()
+    }
+
+    fn term(text: &str, kind: TermKind) -> Term {
+        Term {
+            text: text.into(),
+            words: text.split(' ').map(String::from).collect(),
+            kind,
+            negated: false,
+        }
+    }
+
+    fn weighed(terms: Vec<Term>, weights: &[(&str, f32)]) -> QueryTags {
+        QueryTags {
+            parsed: ParsedQuery { terms },
+            tags: weights
+                .iter()
+                .map(|&(tag, weight)| WeightedTag {
+                    tag: tag.into(),
+                    weight,
+                })
+                .collect(),
+            text_only: false,
+        }
+    }
+
+    #[test]
+    fn a_literal_tag_keeps_the_other_words_concepts() {
+        let catalog = tag_catalog();
+        let terms = vec![
+            term("calm", TermKind::Word),
+            term("piano", TermKind::Tag),
+            term("rainy day", TermKind::Word),
+        ];
+        // Weighed together, the literal boost makes piano tower over everything else.
+        let whole = weighed(
+            terms.clone(),
+            &[
+                ("piano", 1.5),
+                ("mellow", 0.30),
+                ("chill", 0.28),
+                ("guitar", 0.1),
+                ("rock", 0.02),
+                ("drums", 0.0),
+                ("techno", -0.05),
+                ("loud", -0.1),
+                ("party", -0.1),
+            ],
+        );
+        let alone = plan(&whole, &catalog, &PlanOptions::default());
+        let names = |p: &QueryPlan| p.tags.iter().map(|t| t.tag.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&alone), ["piano"]);
+
+        // The other words weighed on their own.
+        let rest_terms = vec![
+            term("calm", TermKind::Word),
+            term("rainy day", TermKind::Word),
+        ];
+        let rest = weighed(
+            rest_terms,
+            &[
+                ("mellow", 0.9),
+                ("chill", 0.85),
+                ("piano", 0.3),
+                ("guitar", 0.1),
+                ("rock", 0.0),
+                ("drums", -0.1),
+                ("techno", -0.2),
+                ("loud", -0.3),
+                ("party", -0.3),
+            ],
+        );
+        let parsed = ParsedQuery { terms };
+        assert_eq!(
+            remainder_query(&parsed, &catalog).as_deref(),
+            Some("calm rainy day")
+        );
+        let both = plan_concepts(&whole, Some(&rest), &catalog, &PlanOptions::default());
+        assert_eq!(names(&both), ["piano", "mellow", "chill"]);
+        assert_eq!(both.tags[0].weight, 1.0);
+        // Two words beside one tag: their best tag weighs 2/3.
+        assert!((both.tags[1].weight - 2.0 / 3.0).abs() < 1e-6);
+        assert!(both.tags[2].weight < both.tags[1].weight);
+        // The columns follow: piano (MTT), mellow (MSD), chill (MSD).
+        assert_eq!(both.query.terms.len(), 3);
+
+        // A query of one literal tag, or of words only, has no remainder.
+        let only = ParsedQuery {
+            terms: vec![term("piano", TermKind::Tag)],
+        };
+        assert_eq!(remainder_query(&only, &catalog), None);
+        let words = ParsedQuery {
+            terms: vec![term("calm", TermKind::Word)],
+        };
+        assert_eq!(remainder_query(&words, &catalog), None);
+        assert_eq!(
+            plan_concepts(&whole, None, &catalog, &PlanOptions::default()),
+            alone
+        );
+    }
 
     #[test]
     fn fusion_lifts_a_track_found_by_both() {

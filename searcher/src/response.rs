@@ -27,6 +27,13 @@ pub struct SearchRequest {
     /// Which tracks may be returned at all.
     #[serde(default)]
     pub filters: Filters,
+    /// Whether the diversity rule applies (`None`: the engine's setting, on by default).
+    #[serde(default)]
+    pub diverse: Option<bool>,
+    /// The most results of one album per round of the diversity rule (`None`: the engine's
+    /// setting, 3 by default).
+    #[serde(default)]
+    pub max_per_album: Option<usize>,
 }
 
 fn default_limit() -> usize {
@@ -41,6 +48,8 @@ impl SearchRequest {
             limit: DEFAULT_LIMIT,
             offset: 0,
             filters: Filters::default(),
+            diverse: None,
+            max_per_album: None,
         }
     }
 }
@@ -81,6 +90,10 @@ pub struct SearchResponse<T = TrackSummary> {
     pub took_ms: f64,
     /// The page, best first.
     pub results: Vec<Hit<T>>,
+    /// A remark on the whole answer for the listener, when there is one: today, that nothing
+    /// in the catalog matches the query well (the results are the best available, each marked
+    /// `weak_match`).
+    pub note: Option<String>,
 }
 
 impl<T> SearchResponse<T> {
@@ -100,8 +113,12 @@ impl<T> SearchResponse<T> {
                     track: f(h.track),
                     score: h.score,
                     explanation: h.explanation,
+                    weak_match: h.weak_match,
+                    demoted: h.demoted,
+                    versions: h.versions,
                 })
                 .collect(),
+            note: self.note,
         }
     }
 }
@@ -162,6 +179,30 @@ pub struct Hit<T = TrackSummary> {
     pub score: f32,
     /// Why it ranks here.
     pub explanation: Explanation,
+    /// True when its probability for every tag the query asks for is below the evidence floor
+    /// (and it has no text match): the best available, not a good match.
+    pub weak_match: bool,
+    /// Why it was moved down the ranking: `weak_evidence`, `short` (under the minimum length,
+    /// and the query did not ask for short tracks), `near_silent`. Empty when it was not.
+    pub demoted: Vec<String>,
+    /// Other recordings of the same audio (near-identical embeddings: another format, a loop
+    /// variant) folded into this result, best-ranked first.
+    pub versions: Vec<Version>,
+}
+
+/// Another recording folded into a result as a near-duplicate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Version {
+    /// Its track id (32 hex digits).
+    pub id: String,
+    /// Its first file.
+    pub path: String,
+    /// Its file format (extension, else codec).
+    pub format: String,
+    /// Its duration in seconds.
+    pub duration_secs: f64,
+    /// Cosine similarity of its audio embedding with the result's.
+    pub similarity: f32,
 }
 
 /// Why a track ranks where it does.
@@ -169,6 +210,9 @@ pub struct Hit<T = TrackSummary> {
 pub struct Explanation {
     /// The query's tags as this track has them, largest contribution (in absolute value) first.
     pub tags: Vec<TagContribution>,
+    /// The same evidence grouped by tag name, one entry per tag (both models' evidence in one
+    /// entry where both output the tag), largest contribution first: what a chip shows.
+    pub by_tag: Vec<TagEvidence>,
     /// The metadata text match, if the track matched the query's words.
     pub text: Option<TextMatch>,
 }
@@ -190,6 +234,34 @@ pub struct TagContribution {
     /// `weight × calibrated`, or `weight × max(calibrated, 0)` for a negative weight (a negated
     /// tag pushes down tracks that have it, it does not reward those that lack it): this
     /// entry's share of the tag score.
+    pub contribution: f32,
+}
+
+/// One tag's evidence on a track, every model that outputs the tag together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TagEvidence {
+    /// The tag.
+    pub tag: String,
+    /// The tag's weight in the query (the sum of its models' shares).
+    pub weight: f32,
+    /// The sum of its models' contributions.
+    pub contribution: f32,
+    /// The highest probability any model gives it on this track.
+    pub probability: f32,
+    /// Each model's evidence, in catalog model order.
+    pub models: Vec<ModelEvidence>,
+}
+
+/// One model's evidence for a tag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelEvidence {
+    /// The model (`MTT_musicnn` …).
+    pub model: String,
+    /// Its probability for the tag on this track.
+    pub probability: f32,
+    /// Calibrated across the catalog (see [`TagContribution::calibrated`]).
+    pub calibrated: f32,
+    /// Its share of the tag score.
     pub contribution: f32,
 }
 

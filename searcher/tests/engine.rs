@@ -13,6 +13,7 @@ use musearch_indexer::Index;
 use musearch_models::tags::{MSD_TAGS, MTT_TAGS};
 use musearch_searcher::catalog::Catalog;
 use musearch_searcher::engine::{open_tag_spaces, Engine, EngineOptions};
+use musearch_searcher::refine::RefineOptions;
 use musearch_searcher::response::{Filters, SearchRequest, SearchResponse};
 use musearch_searcher::similar::{SimilarMode, SimilarOptions};
 use musearch_searcher::track_index::TrackIndexOptions;
@@ -234,6 +235,7 @@ fn record(i: usize, spec: &Spec, models: &[ModelSpec]) -> TrackRecord {
         models: tags,
         indexed_at: 0,
         warnings: Vec::new(),
+        signal: None,
     }
 }
 
@@ -246,9 +248,13 @@ fn records() -> Vec<TrackRecord> {
         .collect()
 }
 
+/// The tiny vectors, and the ranking as scored: these tests check the scoring itself (the
+/// fixture's pairs of near-identical embeddings would otherwise be folded, its one folder is one
+/// album); `refined_rankings_*` check the refinement on the same catalog.
 fn tiny_options() -> EngineOptions {
     EngineOptions {
         vectors: vec![common::repo_root().join("fixtures/vectors/glove-50d-tiny.fifu")],
+        refine: RefineOptions::off(),
         ..EngineOptions::default()
     }
 }
@@ -673,4 +679,65 @@ fn the_hnsw_path_agrees_with_the_exact_scan() {
         };
         assert_eq!(ids(&a)[..5], ids(&b)[..5], "{q}");
     }
+}
+
+/// The same index as [`engine`], searched with the default refinement.
+fn refined_engine() -> Engine {
+    let catalog = Catalog::from_records(&models(), records());
+    let options = EngineOptions {
+        refine: RefineOptions::default(),
+        ..tiny_options()
+    };
+    Engine::from_catalog(catalog, open_tag_spaces(&options).unwrap(), None, &options).unwrap()
+}
+
+#[test]
+fn refined_rankings_fold_near_duplicates_and_put_weak_evidence_last() {
+    let engine = refined_engine();
+    let r = engine
+        .search(&SearchRequest {
+            limit: 100,
+            ..SearchRequest::new("piano")
+        })
+        .unwrap();
+    // The tracks of one group have near-identical embeddings (cosine > 0.99): one result per
+    // group, the best-ranked, listing the others in ranking order.
+    let groups = 4;
+    assert_eq!(r.results.len(), groups, "{:?}", titles(&r));
+    assert_eq!(r.total, groups);
+    let id = |i: usize| records()[i].id.to_hex();
+    let first = &r.results[0];
+    assert_eq!(first.track.id, id(0), "{:?}", titles(&r));
+    let versions: Vec<&str> = first.versions.iter().map(|v| v.id.as_str()).collect();
+    assert_eq!(versions, (1..6).map(id).collect::<Vec<_>>());
+    assert!(first.versions.iter().all(|v| v.similarity >= 0.97));
+    // The piano group leads; the others (piano p ≈ 0.02) follow, marked as weak matches.
+    let weak: Vec<bool> = r.results.iter().map(|h| h.weak_match).collect();
+    assert_eq!(weak, [false, true, true, true]);
+    for h in &r.results[1..] {
+        assert_eq!(h.demoted, vec!["weak_evidence"]);
+    }
+    assert_eq!(r.note, None);
+    // One chip per tag name, both models' evidence where both have the tag.
+    let rock = engine.search(&SearchRequest::new("rock")).unwrap();
+    let by_tag = &rock.results[0].explanation.by_tag;
+    let entry = by_tag.iter().find(|e| e.tag == "rock").unwrap();
+    let models: Vec<&str> = entry.models.iter().map(|m| m.model.as_str()).collect();
+    assert_eq!(models, ["MTT_musicnn", "MSD_musicnn"]);
+    let sum: f32 = entry.models.iter().map(|m| m.contribution).sum();
+    assert!((entry.contribution - sum).abs() < 1e-6);
+}
+
+#[test]
+fn refined_rankings_say_when_nothing_matches_well() {
+    let engine = refined_engine();
+    // No track has any "flute" at all (p ≈ 0.02 everywhere).
+    let r = engine.search(&SearchRequest::new("flute")).unwrap();
+    assert!(!r.results.is_empty());
+    assert!(r.results.iter().all(|h| h.weak_match));
+    assert!(r
+        .note
+        .as_deref()
+        .unwrap()
+        .contains("nothing in the catalog matches"));
 }

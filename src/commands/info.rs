@@ -87,6 +87,7 @@ fn show_track(index: &musearch_indexer::Index, id: &str, json: bool) -> anyhow::
             "sample_rate": record.sample_rate,
             "channels": record.channels,
             "warnings": record.warnings,
+            "signal": record.signal,
         });
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
@@ -102,6 +103,14 @@ fn show_track(index: &musearch_indexer::Index, id: &str, json: bool) -> anyhow::
         "audio:          {:.2} s, {}, {} Hz, {} channel(s)",
         record.duration_secs, record.codec, record.sample_rate, record.channels
     );
+    match &record.signal {
+        Some(s) => println!(
+            "loudness:       {:.1} dBFS RMS, {:.0} % near-silent",
+            s.rms_dbfs,
+            100.0 * s.silent_share
+        ),
+        None => println!("loudness:       not measured (index it again to measure)"),
+    }
     if record.warnings.is_empty() {
         println!("warnings:       none");
     }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use musearch_searcher::engine::{Engine, EngineOptions};
+use musearch_searcher::refine::RefineOptions;
 use musearch_searcher::response::{Filters, SearchRequest, SearchResponse};
 use musearch_searcher::vectors::VectorSource;
 
@@ -31,11 +32,17 @@ impl EngineArgs {
         default_index_dir(self.index.clone())
     }
 
-    /// Opens the engine on the index these flags name.
+    /// Opens the engine on the index these flags name, with the default ranking rules.
     pub fn open(&self) -> anyhow::Result<Engine> {
+        self.open_with(RefineOptions::default())
+    }
+
+    /// Opens the engine on the index these flags name, refining rankings with `refine`.
+    pub fn open_with(&self, refine: RefineOptions) -> anyhow::Result<Engine> {
         let dir = self.dir();
         let options = EngineOptions {
             vectors: vector_paths(self.vectors.as_deref()),
+            refine,
             ..EngineOptions::default()
         };
         Engine::open(&dir, &options).with_context(|| format!("opening the index {}", dir.display()))
@@ -56,6 +63,43 @@ pub fn vector_paths(spec: Option<&str>) -> Vec<PathBuf> {
             None => PathBuf::from(s),
         })
         .collect()
+}
+
+/// The ranking rules' flags of `musearch search` and `musearch serve` (over the `[ranking]`
+/// table of the configuration file for `serve`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RankingArgs {
+    /// Tracks shorter than this (seconds) go below the others unless the query asks for short
+    /// ones ("short", "jingle" …, or a duration filter). Default 25.
+    #[arg(long, value_name = "S")]
+    pub min_length: Option<f64>,
+    /// Do not limit how many results of one album come in a row (the diversity rule).
+    #[arg(long)]
+    pub no_diversity: bool,
+    /// The most results of one album (album tag, else folder) per round of the diversity rule.
+    /// Default 3.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_per_album: Option<u64>,
+}
+
+impl RankingArgs {
+    /// `base` with these flags applied.
+    pub fn apply(&self, mut base: RefineOptions) -> anyhow::Result<RefineOptions> {
+        if let Some(s) = self.min_length {
+            anyhow::ensure!(
+                s.is_finite() && s >= 0.0,
+                "--min-length must be a number of seconds, 0 or more, not {s}"
+            );
+            base.min_length_secs = s;
+        }
+        if self.no_diversity {
+            base.diversity = false;
+        }
+        if let Some(n) = self.max_per_album {
+            base.max_per_album = n as usize;
+        }
+        Ok(base)
+    }
 }
 
 /// Flags of `musearch search`.
@@ -81,6 +125,9 @@ pub struct Args {
     /// Only files of this format: an extension (`ogg`, `mp3` …) or a codec (`vorbis` …).
     #[arg(long)]
     pub format: Option<String>,
+    /// The ranking rules (minimum length, album diversity).
+    #[command(flatten)]
+    pub ranking: RankingArgs,
     /// Print the SearchResponse as JSON.
     #[arg(long)]
     pub json: bool,
@@ -88,7 +135,9 @@ pub struct Args {
 
 /// Runs `musearch search`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let engine = args.engine.open()?;
+    let engine = args
+        .engine
+        .open_with(args.ranking.apply(RefineOptions::default())?)?;
     let request = SearchRequest {
         query: args.query.clone(),
         limit: args.page.limit,
@@ -99,6 +148,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             artist: args.artist.clone(),
             format: args.format.clone(),
         },
+        diverse: None,
+        max_per_album: None,
     };
     let response = engine.search(&request)?;
     if args.json {
@@ -136,6 +187,9 @@ pub fn render(r: &SearchResponse) -> String {
     if let Some(d) = &i.did_you_mean {
         let _ = write!(out, " (did you mean {d:?}?)");
     }
+    if let Some(note) = &r.note {
+        let _ = write!(out, "\nnote: {note}");
+    }
     let _ = writeln!(
         out,
         "\n{} of {} tracks (from {}), {:.1} ms\n",
@@ -161,20 +215,41 @@ pub fn render(r: &SearchResponse) -> String {
             hit.score
         );
         let _ = writeln!(out, "     id {}", t.id);
+        if !hit.demoted.is_empty() {
+            let _ = writeln!(
+                out,
+                "     demoted: {}{}",
+                hit.demoted.join(", "),
+                if hit.weak_match { " (weak match)" } else { "" }
+            );
+        }
+        if !hit.versions.is_empty() {
+            let versions: Vec<String> = hit
+                .versions
+                .iter()
+                .map(|v| format!("{} ({})", v.path, v.format))
+                .collect();
+            let _ = writeln!(out, "     also: {}", versions.join("; "));
+        }
         let why: Vec<String> = hit
             .explanation
-            .tags
+            .by_tag
             .iter()
             .take(6)
-            .map(|c| {
-                format!(
-                    "{} ({}) p={:.2} z={:+.1} → {:+.2}",
-                    c.tag,
-                    short_model(&c.model),
-                    c.probability,
-                    c.calibrated,
-                    c.contribution
-                )
+            .map(|e| {
+                let models: Vec<String> = e
+                    .models
+                    .iter()
+                    .map(|m| {
+                        format!(
+                            "{} p={:.2} z={:+.1}",
+                            short_model(&m.model),
+                            m.probability,
+                            m.calibrated
+                        )
+                    })
+                    .collect();
+                format!("{} ({}) → {:+.2}", e.tag, models.join(", "), e.contribution)
             })
             .collect();
         if !why.is_empty() {

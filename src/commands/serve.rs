@@ -1,4 +1,5 @@
-//! `musearch serve [--index INDEX] [--bind ADDR] [--config musearch.toml]`: the JSON API, the audio,
+//! `musearch serve [--index INDEX] [--bind ADDR] [--config musearch.toml] [--min-length S]
+//! [--no-diversity] [--max-per-album N]`: the JSON API, the audio,
 //! the taggram pictures and the page over HTTP (see `musearch-web` and docs/API.md). Prints the
 //! URL on stdout (its only line there) once it listens.
 
@@ -8,7 +9,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use musearch_web::{LogFormat, ServerConfig};
 
-use super::search::EngineArgs;
+use super::search::{EngineArgs, RankingArgs};
 
 /// Flags of `musearch serve`; they override the `[server]` table of the configuration file.
 #[derive(Debug, clap::Args)]
@@ -19,7 +20,11 @@ pub struct Args {
     /// Address and port to listen on (default 127.0.0.1:8080; port 0 picks a free one).
     #[arg(long, value_name = "ADDR:PORT")]
     pub bind: Option<String>,
-    /// A musearch.toml with a `[server]` table (API keys, CORS origins, limits, log format).
+    /// The ranking rules (minimum length, album diversity), over the `[ranking]` table.
+    #[command(flatten)]
+    pub ranking: RankingArgs,
+    /// A musearch.toml with a `[server]` table (API keys, CORS origins, limits, log format)
+    /// and a `[ranking]` table (the rules applied to every ranking).
     #[arg(long, env = "MUSEARCH_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Request logs as JSON lines (as `log_format = "json"`).
@@ -36,6 +41,11 @@ pub fn run(args: Args, verbose: u8) -> anyhow::Result<()> {
         Some(path) => ServerConfig::load(path)?,
         None => ServerConfig::default(),
     };
+    let ranking = match &args.config {
+        Some(path) => musearch_web::config::load_ranking(path)?,
+        None => Default::default(),
+    };
+    let ranking = args.ranking.apply(ranking)?;
     if let Some(bind) = args.bind {
         config.bind = bind;
     }
@@ -51,7 +61,7 @@ pub fn run(args: Args, verbose: u8) -> anyhow::Result<()> {
     let spinner = indicatif::ProgressBar::new_spinner();
     spinner.set_message(format!("loading {}", dir.display()));
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let engine = args.engine.open();
+    let engine = args.engine.open_with(ranking);
     spinner.finish_and_clear();
     let engine = Arc::new(engine?);
     let tracks = engine.stats().tracks;

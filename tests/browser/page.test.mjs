@@ -63,8 +63,18 @@ describe('search', () => {
 
     const first = page.locator('#results .result').first();
     assert.equal(await first.locator('.result-title').textContent(), expected.results[0].title);
-    const whyTags = await first.locator('.chip-why').evaluateAll((chips) => chips.map((c) => c.dataset.tag));
-    assert.deepEqual(whyTags, expected.results[0].explanation.tags.map((t) => t.tag));
+    // One chip per tag name, each naming every model whose evidence it shows.
+    const whyChips = await first.locator('.chip-why').evaluateAll((chips) => chips.map((c) => ({ tag: c.dataset.tag, models: c.dataset.models })));
+    assert.deepEqual(
+      whyChips,
+      expected.results[0].explanation.by_tag.map((t) => ({ tag: t.tag, models: t.models.map((m) => m.model).join(',') })),
+    );
+    const names = whyChips.map((c) => c.tag);
+    assert.equal(new Set(names).size, names.length, 'no tag has two chips');
+    // The marks of results moved down, and the note, as the API says.
+    const marked = await page.locator('#results .result').evaluateAll((items) => items.map((li) => [...li.querySelectorAll('.mark')].map((m) => m.dataset.code)));
+    assert.deepEqual(marked, expected.results.map((r) => r.demoted));
+    assert.equal(await page.locator('#search-note').count(), expected.note ? 1 : 0);
 
     const interpreted = await page.locator('.interpreted .chip-tag').evaluateAll((chips) => chips.map((c) => c.dataset.tag));
     assert.deepEqual(interpreted, expected.interpreted.tags.map((t) => t.tag));

@@ -17,10 +17,21 @@
 //! paths = "relative"                 # or "none": file paths in track details
 //! client_request_timeout_ms = 5000
 //! workers = 2
+//!
+//! [ranking]                          # the rules applied to a ranking before it is shown
+//! min_length_secs = 25.0             # shorter tracks are demoted unless the query asks for them
+//! evidence_floor = 0.15              # below it for every asked tag: a weak match, demoted
+//! silent_share = 0.5                 # share of near-silent 50 ms blocks of a near-silent track
+//! silent_dbfs = -50.0                # or a whole level below this
+//! duplicate_similarity = 0.985       # audio-embedding cosine of one recording in two files
+//! diversity = true                   # at most max_per_album results of one album per round
+//! max_per_album = 3
+//! window = 200                       # how many of the first tracks are refined
 //! ```
 
 use std::path::{Path, PathBuf};
 
+use musearch_searcher::refine::RefineOptions;
 use serde::Deserialize;
 
 /// How request logs are written (to stderr).
@@ -141,6 +152,60 @@ pub enum InvalidConfig {
         /// What it must be.
         rule: String,
     },
+    /// A value of the `[ranking]` table out of its range.
+    #[error("ranking.{key} {rule}")]
+    Ranking {
+        /// The key, without `ranking.`.
+        key: &'static str,
+        /// What it must be.
+        rule: &'static str,
+    },
+}
+
+/// Reads the `[ranking]` table of a `musearch.toml` (the refinement of every ranking, see
+/// `musearch_searcher::refine`); a file without one gives the defaults.
+pub fn load_ranking(path: &Path) -> Result<RefineOptions, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse_ranking(&text).map_err(|source| ConfigError::Invalid {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Parses the `[ranking]` table of the text of a `musearch.toml` and checks its values.
+pub fn parse_ranking(text: &str) -> Result<RefineOptions, InvalidConfig> {
+    #[derive(Deserialize)]
+    struct File {
+        #[serde(default)]
+        ranking: RefineOptions,
+    }
+    let r = toml::from_str::<File>(text)?.ranking;
+    let bad = |key, rule| Err(InvalidConfig::Ranking { key, rule });
+    if !(r.min_length_secs.is_finite() && r.min_length_secs >= 0.0) {
+        return bad("min_length_secs", "must be a number of seconds, 0 or more");
+    }
+    if !(0.0..=1.0).contains(&r.evidence_floor) {
+        return bad("evidence_floor", "must be a probability, between 0 and 1");
+    }
+    if !(0.0..=1.0).contains(&r.silent_share) {
+        return bad("silent_share", "must be a share, between 0 and 1");
+    }
+    if !(r.silent_dbfs.is_finite() && r.silent_dbfs <= 0.0) {
+        return bad("silent_dbfs", "must be a level in dBFS, 0 or below");
+    }
+    if !(-1.0..=1.0).contains(&r.duplicate_similarity) {
+        return bad("duplicate_similarity", "must be a cosine, between -1 and 1");
+    }
+    if r.max_per_album == 0 {
+        return bad(
+            "max_per_album",
+            "must be at least 1 (diversity = false turns it off)",
+        );
+    }
+    Ok(r)
 }
 
 /// An [`InvalidConfig::Value`].
@@ -247,5 +312,25 @@ mod tests {
         assert!(ServerConfig::parse("[server]\nmax_uri_bytes = 100000\n").is_err());
         assert!(ServerConfig::parse("[server]\nclient_request_timeout_ms = 0\n").is_err());
         assert!(ServerConfig::parse("[server]\nmax_header_bytes = 8192\n").is_ok());
+    }
+
+    #[test]
+    fn the_ranking_table_is_read_and_checked() {
+        assert_eq!(
+            parse_ranking("[server]\nworkers = 1\n").unwrap(),
+            RefineOptions::default()
+        );
+        let r = parse_ranking("[ranking]\nmin_length_secs = 10\ndiversity = false\n").unwrap();
+        assert_eq!((r.min_length_secs, r.diversity), (10.0, false));
+        let err = parse_ranking("[ranking]\nmin_length = 10\n").unwrap_err();
+        assert!(err.to_string().contains("min_length"), "{err}");
+        let err = parse_ranking("[ranking]\nevidence_floor = 2.0\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "ranking.evidence_floor must be a probability, between 0 and 1"
+        );
+        assert!(parse_ranking("[ranking]\nmax_per_album = 0\n").is_err());
+        // The server's own table ignores the ranking table.
+        assert!(ServerConfig::parse("[ranking]\nmax_per_album = 2\n").is_ok());
     }
 }

@@ -84,7 +84,7 @@ impl PageParams {
     }
 }
 
-/// `?q=&limit=&offset=&min_duration=&max_duration=&artist=&format=`.
+/// `?q=&limit=&offset=&min_duration=&max_duration=&artist=&format=&diverse=&max_per_album=`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct SearchParams {
     /// The query text.
@@ -101,6 +101,10 @@ pub struct SearchParams {
     pub artist: Option<String>,
     /// File format (extension or codec).
     pub format: Option<String>,
+    /// `false` turns the album diversity rule off for this request.
+    pub diverse: Option<bool>,
+    /// The most results of one album per round of the diversity rule (1 or more).
+    pub max_per_album: Option<usize>,
 }
 
 impl SearchParams {
@@ -135,6 +139,11 @@ impl SearchParams {
                 )));
             }
         }
+        if self.max_per_album == Some(0) {
+            return Err(ApiError::invalid_parameter(
+                "max_per_album must be at least 1 (diverse=false turns the rule off)",
+            ));
+        }
         Ok(SearchRequest {
             query: query.to_owned(),
             limit: page.limit,
@@ -145,6 +154,8 @@ impl SearchParams {
                 artist: text_filter("artist", &self.artist, config)?,
                 format: text_filter("format", &self.format, config)?,
             },
+            diverse: self.diverse,
+            max_per_album: self.max_per_album,
         })
     }
 }

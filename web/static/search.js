@@ -38,6 +38,7 @@ export async function renderSearch(state, navigate) {
     replaceChildren(
       view,
       interpretation(response.interpreted, navigate),
+      note(response.note),
       summary(response),
       resultList(response.results, offset),
       pagination(response, q, navigate),
@@ -134,6 +135,37 @@ function interpretation(interpreted, navigate) {
   );
 }
 
+/** The engine's remark on the whole answer (nothing matches well …), when it has one. */
+function note(text) {
+  return text ? h('p', { class: 'search-note', id: 'search-note', role: 'note', text }) : null;
+}
+
+/** Why a result was moved down, as the listener reads it. */
+const DEMOTED = {
+  weak_evidence: 'weak match',
+  short: 'short clip',
+  near_silent: 'near-silent',
+};
+
+/** Badges for a result moved down (weak match, short, near-silent). */
+function marks(hit) {
+  const demoted = hit.demoted ?? [];
+  if (!demoted.length) return null;
+  return h(
+    'ul',
+    { class: 'marks', 'aria-label': 'Moved down because' },
+    demoted.map((code) => h('li', { class: `mark mark-${code.replace('_', '-')}`, dataset: { code }, text: DEMOTED[code] ?? code })),
+  );
+}
+
+/** The other recordings folded into a result (another format, a loop variant). */
+function versions(hit) {
+  const list = hit.versions ?? [];
+  if (!list.length) return null;
+  const formats = list.map((v) => v.format).join(', ');
+  return h('p', { class: 'versions', dataset: { count: String(list.length) }, title: list.map((v) => v.path).join('\n'), text: `also as ${formats} (${list.length} more version${list.length === 1 ? '' : 's'})` });
+}
+
 function summary(response) {
   const { total, offset, results, took_ms: took } = response;
   const text =
@@ -156,14 +188,16 @@ export function resultItem(hit, best = 1) {
   const valueLabel = hit.similarity !== undefined ? 'similarity' : 'score';
   return h(
     'li',
-    { class: 'result', dataset: { trackId: hit.id } },
+    { class: `result${hit.weak_match ? ' result-weak' : ''}`, dataset: { trackId: hit.id } },
     playButton(hit, title),
     h(
       'div',
       { class: 'result-main' },
       h('a', { class: 'result-title', href: `/?track=${encodeURIComponent(hit.id)}`, 'data-nav': true, text: title }),
       h('p', { class: 'result-byline' }, [hit.artist || 'Unknown artist', hit.album, hit.year].filter(Boolean).join(' · ')),
+      marks(hit),
       explanation(hit.explanation),
+      versions(hit),
     ),
     h(
       'div',
@@ -180,22 +214,31 @@ export function resultItem(hit, best = 1) {
   );
 }
 
+/** `MTT_musicnn` → `MTT`. */
+function shortModel(model) {
+  return String(model).split('_')[0];
+}
+
+/** One chip per tag name: where several models output the tag, the chip shows each one's evidence. */
 function explanation(explained) {
   if (!explained) return null;
-  const chips = (explained.tags ?? []).map((entry) => {
+  const byTag = explained.by_tag ?? (explained.tags ?? []).map((t) => ({ ...t, models: [t] }));
+  const chips = byTag.map((entry) => {
     const negated = entry.weight < 0;
-    const detail = `${negated ? 'negated tag' : 'matched tag'} “${entry.tag}” (${entry.model}): weight ${fixed(entry.weight, 3)}, probability ${fixed(entry.probability, 3)}, calibrated ${fixed(entry.calibrated, 2)} standard deviations from the catalog mean, contribution ${fixed(entry.contribution, 3)}`;
+    const models = entry.models ?? [];
+    const evidence = models.map((m) => `${m.model}: probability ${fixed(m.probability, 3)}, calibrated ${fixed(m.calibrated, 2)} standard deviations from the catalog mean, contribution ${fixed(m.contribution, 3)}`).join('; ');
+    const detail = `${negated ? 'negated tag' : 'matched tag'} “${entry.tag}”: weight ${fixed(entry.weight, 3)}, contribution ${fixed(entry.contribution, 3)}; ${evidence}`;
     return h(
       'li',
       {
         class: `chip chip-why${negated ? ' chip-negated' : ''}`,
         title: detail,
         style: { '--p': String(Math.max(0, Math.min(1, entry.probability ?? 0))) },
-        dataset: { tag: entry.tag },
+        dataset: { tag: entry.tag, models: models.map((m) => m.model).join(',') },
       },
       h('span', { class: 'visually-hidden', text: detail }),
       h('span', { 'aria-hidden': 'true', class: 'chip-name' }, negated ? '− ' : '', entry.tag),
-      h('span', { 'aria-hidden': 'true', class: 'chip-value', text: `${fixed(Math.abs(entry.weight))} × ${percent(entry.probability)}` }),
+      h('span', { 'aria-hidden': 'true', class: 'chip-value', text: `${fixed(Math.abs(entry.weight))} × ${models.map((m) => (models.length > 1 ? `${shortModel(m.model)} ${percent(m.probability)}` : percent(m.probability))).join(' · ')}` }),
     );
   });
   if (explained.text) {

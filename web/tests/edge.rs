@@ -126,6 +126,7 @@ fn write_index(dir: &Path) -> PathBuf {
                 }],
                 indexed_at: 0,
                 warnings: Vec::new(),
+                signal: None,
             }
         })
         .collect();

@@ -182,6 +182,7 @@ impl World {
             models: tags.finish(&self.specs),
             indexed_at: 1_700_000_000,
             warnings: Vec::new(),
+            signal: None,
         }
     }
 }

@@ -5,6 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use super::decode::{AudioDecoder, StreamInfo};
 use super::error::AudioError;
+use super::loudness::{Loudness, LoudnessMeter};
 use super::mel::{LogMelExtractor, MelConfig, MelFilterbank};
 use super::resample::{ResampleError, StreamingResampler};
 
@@ -47,6 +48,9 @@ pub struct FileSummary {
     /// ([`AudioDecoder::keep_truncated`]) and it was cut: where
     /// ([`AudioError::truncation_detail`]).
     pub truncated: Option<String>,
+    /// The loudness of the decoded mono signal at the source rate (`None` without samples).
+    #[serde(default)]
+    pub loudness: Option<Loudness>,
 }
 
 impl FileSummary {
@@ -83,7 +87,9 @@ pub fn stream_log_mel_from(
     let mut mel = LogMelExtractor::with_filterbank(MelConfig::musicnn(), musicnn_filterbank());
     let mut pcm = Vec::with_capacity(16_384);
     let mut pcm16 = Vec::with_capacity(16_384);
+    let mut meter = LoudnessMeter::new(rate);
     while decoder.next_mono(&mut pcm)? {
+        meter.push(&pcm);
         resampler.push(&pcm, &mut pcm16).map_err(resample_err)?;
         mel.push(&pcm16, on_frame);
         pcm.clear();
@@ -99,6 +105,7 @@ pub fn stream_log_mel_from(
         mel_frames: mel.frames_emitted(),
         decode_errors: decoder.decode_errors(),
         truncated: decoder.truncation().and_then(AudioError::truncation_detail),
+        loudness: meter.finish(),
     })
 }
 

@@ -5,11 +5,13 @@
 //! * [`resample`]: streaming resampling with libsoxr's HQ recipe, as librosa does by default.
 //! * [`mel`]: the Slaney mel filterbank and the streaming log-mel extractor (rustfft).
 //! * [`frontend`]: the pipeline put together, and 3 s patches.
+//! * [`loudness`]: RMS level and near-silent share of a whole track, measured while it decodes.
 
 pub mod decode;
 pub mod error;
 pub mod frontend;
 mod guard;
+pub mod loudness;
 pub mod mel;
 mod mp4;
 mod ogg_end;
@@ -22,6 +24,7 @@ pub use frontend::{
     decode_16k, decode_only, log_mel_file, stream_log_mel, stream_log_mel_from, FileSummary,
     LogMel, N_MELS, PATCH_FRAMES, SAMPLE_RATE,
 };
+pub use loudness::{measure_loudness, Loudness, LoudnessMeter};
 pub use mel::{LogMelExtractor, MelConfig, MelFilterbank};
 pub use opus::OpusDecoder;
 pub use resample::{ResampleError, StreamingResampler};

@@ -1,0 +1,596 @@
+//! Refinement of a ranking before it is shown: the rules that keep a first page sensible on a
+//! real catalog, applied after scoring to the first [`RefineOptions::window`] tracks.
+//!
+//! Calibration ranks each track against the rest of the catalog, so on a catalog without any
+//! punk the "most punk" track still gets a high calibrated score. The rules, in order:
+//!
+//! 1. **Near-duplicates collapse**: a track whose audio embedding has a cosine of at least
+//!    [`RefineOptions::duplicate_similarity`] with a better-ranked one (the same recording in two
+//!    formats, loop variants) is folded into it and listed in its versions.
+//! 2. **Demotions**: a track is moved below every track that is not demoted when
+//!    * *weak evidence*: its raw probability for every positively weighted tag of the query is
+//!      below [`RefineOptions::evidence_floor`] (and it has no text match);
+//!    * *short*: it lasts less than [`RefineOptions::min_length_secs`], unless the query asks for
+//!      short things ("short", "jingle" …) or sets a duration filter;
+//!    * *near-silent*: most of it is near-silent ([`RefineOptions::silent_share`]) or its whole
+//!      level is below [`RefineOptions::silent_dbfs`], unless the query asks for silence.
+//!
+//!    Demoted tracks keep their relative order: weak-evidence music first, then short or
+//!    near-silent clips.
+//! 3. **Diversity**: at most `max_per_album` tracks of one album (its album tag, else the
+//!    folder of its first file) per round; the tracks over the cap wait for the next round, so
+//!    the first page mixes albums while every track stays in the ranking.
+//!
+//! When no track of the window has good evidence, [`Refined::nothing_matches_well`] is true and
+//! the engine adds a note to the response; the best available tracks are still returned, marked.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::catalog::Catalog;
+use crate::track_index::SparseQuery;
+
+/// The refinement's thresholds and switches (the `[ranking]` table of `musearch.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RefineOptions {
+    /// A track whose probability for every asked tag is below this has weak evidence.
+    pub evidence_floor: f32,
+    /// Tracks shorter than this (seconds) are demoted unless the query asks for short ones.
+    pub min_length_secs: f64,
+    /// A track with at least this share of near-silent 50 ms blocks is near-silent.
+    pub silent_share: f32,
+    /// A track whose RMS level (dBFS) is below this is near-silent.
+    pub silent_dbfs: f32,
+    /// Two tracks whose audio embeddings have at least this cosine are one recording. The
+    /// default, 0.985, is above the 0.974 that two different pieces of one soundtrack reach on
+    /// the demo catalog (mean embeddings of whole tracks sit close together); the same audio
+    /// in two files is near 1.
+    pub duplicate_similarity: f32,
+    /// Whether the diversity rule applies (a request may turn it off).
+    pub diversity: bool,
+    /// The most tracks of one album per round of the diversity rule.
+    pub max_per_album: usize,
+    /// How many of the ranking's first tracks are refined (the rest follow unchanged).
+    pub window: usize,
+}
+
+impl Default for RefineOptions {
+    fn default() -> Self {
+        RefineOptions {
+            evidence_floor: 0.15,
+            min_length_secs: 25.0,
+            silent_share: 0.5,
+            silent_dbfs: -50.0,
+            duplicate_similarity: 0.985,
+            diversity: true,
+            max_per_album: 3,
+            window: 200,
+        }
+    }
+}
+
+impl RefineOptions {
+    /// Every rule off: the ranking as scored (the engine before refinement; for comparisons
+    /// and for tests of the scoring itself).
+    pub fn off() -> RefineOptions {
+        RefineOptions {
+            evidence_floor: 0.0,
+            min_length_secs: 0.0,
+            silent_share: f32::INFINITY,
+            silent_dbfs: f32::NEG_INFINITY,
+            duplicate_similarity: f32::INFINITY,
+            diversity: false,
+            ..RefineOptions::default()
+        }
+    }
+}
+
+/// Words that ask for short tracks: a query with one of them keeps short clips in place.
+pub const SHORT_WORDS: &[&str] = &[
+    "short", "shorter", "shortest", "brief", "jingle", "jingles", "sting", "stinger", "stingers",
+    "sfx", "clip", "clips", "snippet", "snippets", "intro", "outro", "fanfare",
+];
+
+/// Words that ask for silence: a query with one of them keeps near-silent tracks in place.
+pub const SILENCE_WORDS: &[&str] = &["silence", "silent", "silences", "nothing"];
+
+/// Why a track was moved down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Demotion {
+    /// No asked tag has a probability above the evidence floor.
+    WeakEvidence,
+    /// Shorter than the minimum length.
+    Short,
+    /// Near-silent.
+    NearSilent,
+}
+
+impl Demotion {
+    /// The code in the API (`weak_evidence`, `short`, `near_silent`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Demotion::WeakEvidence => "weak_evidence",
+            Demotion::Short => "short",
+            Demotion::NearSilent => "near_silent",
+        }
+    }
+}
+
+/// What the query asks of the refinement.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RefineRequest<'a> {
+    /// The query's weighted (model, tag) columns.
+    pub query: &'a SparseQuery,
+    /// The query asks for short tracks (a word of [`SHORT_WORDS`], or a duration filter).
+    pub asks_short: bool,
+    /// The query asks for silence (a word of [`SILENCE_WORDS`]).
+    pub asks_silence: bool,
+    /// The diversity cap for this request (`None`: off).
+    pub max_per_album: Option<usize>,
+}
+
+impl RefineRequest<'_> {
+    /// Whether the query `words` ask for short tracks (or a duration filter is set).
+    pub fn wants_short(words: &[String], duration_filter: bool) -> bool {
+        duration_filter || words.iter().any(|w| SHORT_WORDS.contains(&w.as_str()))
+    }
+
+    /// Whether the query `words` ask for silence.
+    pub fn wants_silence(words: &[String]) -> bool {
+        words.iter().any(|w| SILENCE_WORDS.contains(&w.as_str()))
+    }
+}
+
+/// One track as ranked, refined.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefinedTrack {
+    /// The catalog index.
+    pub id: usize,
+    /// Its score in the ranking.
+    pub score: f32,
+    /// Its text match (rank, BM25), if any.
+    pub text: Option<(usize, f32)>,
+    /// Why it was moved down (empty: it was not).
+    pub demoted: Vec<Demotion>,
+    /// Near-duplicates folded into it (catalog indices, best-ranked first).
+    pub versions: Vec<usize>,
+}
+
+impl RefinedTrack {
+    /// Whether its evidence is weak.
+    pub fn weak(&self) -> bool {
+        self.demoted.contains(&Demotion::WeakEvidence)
+    }
+
+    /// Its tier: 0 not demoted, 1 weak evidence only, 2 short or near-silent.
+    fn tier(&self) -> u8 {
+        if self
+            .demoted
+            .iter()
+            .any(|d| matches!(d, Demotion::Short | Demotion::NearSilent))
+        {
+            2
+        } else {
+            u8::from(self.weak())
+        }
+    }
+}
+
+/// A refined ranking.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Refined {
+    /// The tracks, best first.
+    pub tracks: Vec<RefinedTrack>,
+    /// How many tracks were folded into others as near-duplicates.
+    pub collapsed: usize,
+    /// True when the query had tags to meet and no track of the window met them well.
+    pub nothing_matches_well: bool,
+}
+
+/// The key of a track's album: its album tag (case-folded), else the folder of its first file.
+pub fn album_key(catalog: &Catalog, i: usize) -> String {
+    let t = &catalog.tracks()[i];
+    if let Some(album) = t.metadata.album.as_deref().map(str::trim) {
+        if !album.is_empty() {
+            return format!("album:{}", album.to_lowercase());
+        }
+    }
+    let dir = t
+        .paths
+        .first()
+        .and_then(|p| Path::new(p).parent())
+        .map(|d| d.display().to_string())
+        .unwrap_or_default();
+    format!("dir:{dir}")
+}
+
+/// The demotions of track `i` for `request`.
+fn demotions(
+    catalog: &Catalog,
+    i: usize,
+    text: bool,
+    request: &RefineRequest<'_>,
+    options: &RefineOptions,
+) -> Vec<Demotion> {
+    let mut out = Vec::new();
+    let probabilities = catalog.probabilities(i);
+    let mut asked = request
+        .query
+        .terms
+        .iter()
+        .filter(|&&(_, w)| w > 0.0)
+        .map(|&(c, _)| probabilities[c])
+        .filter(|p| !p.is_nan())
+        .peekable();
+    if asked.peek().is_some() && !text && asked.all(|p| p < options.evidence_floor) {
+        out.push(Demotion::WeakEvidence);
+    }
+    let t = &catalog.tracks()[i];
+    if !request.asks_short && t.duration_secs < options.min_length_secs {
+        out.push(Demotion::Short);
+    }
+    if !request.asks_silence {
+        if let Some(s) = t.signal {
+            if s.silent_share >= options.silent_share || s.rms_dbfs < options.silent_dbfs {
+                out.push(Demotion::NearSilent);
+            }
+        }
+    }
+    out
+}
+
+/// One ranked track before refinement: catalog index, score, and the text match (BM25 rank and
+/// score) when the track's metadata matched the query.
+pub type RankedTrack = (usize, f32, Option<(usize, f32)>);
+
+/// Cosine of two catalog embeddings (unit length, or zero when missing: then 0).
+pub fn cosine(catalog: &Catalog, a: usize, b: usize) -> f32 {
+    crate::ann::dot(catalog.embedding(a), catalog.embedding(b))
+}
+
+/// Refines `ranked` (catalog index, score, text match; best first): the first
+/// `options.window` tracks go through the rules of the module documentation, the rest follow
+/// in their order (near-duplicates of a refined track among them are folded in too).
+pub fn refine(
+    catalog: &Catalog,
+    ranked: &[RankedTrack],
+    request: &RefineRequest<'_>,
+    options: &RefineOptions,
+) -> Refined {
+    let window = options.window.min(ranked.len());
+    // 1. Near-duplicates, in ranking order: each track is compared with the representatives
+    // kept so far.
+    let mut kept: Vec<RefinedTrack> = Vec::with_capacity(window);
+    let mut collapsed = 0;
+    for &(id, score, text) in &ranked[..window] {
+        let has_embedding = catalog.embedding(id).iter().any(|&x| x != 0.0);
+        let twin = has_embedding
+            .then(|| {
+                kept.iter_mut()
+                    .find(|k| cosine(catalog, k.id, id) >= options.duplicate_similarity)
+            })
+            .flatten();
+        match twin {
+            Some(k) => {
+                k.versions.push(id);
+                collapsed += 1;
+            }
+            None => kept.push(RefinedTrack {
+                id,
+                score,
+                text,
+                demoted: Vec::new(),
+                versions: Vec::new(),
+            }),
+        }
+    }
+    // 2. Demotions: a stable sort by tier.
+    for k in &mut kept {
+        k.demoted = demotions(catalog, k.id, k.text.is_some(), request, options);
+    }
+    let has_positive = request.query.terms.iter().any(|&(_, w)| w > 0.0);
+    let nothing_matches_well = has_positive && !kept.is_empty() && kept.iter().all(|k| k.weak());
+    kept.sort_by_key(RefinedTrack::tier);
+    // 3. Diversity, in rounds of `max_per_album` per album.
+    if let Some(cap) = request.max_per_album.filter(|&c| c > 0) {
+        kept = diversify(catalog, kept, cap);
+    }
+    let rest = ranked[window..]
+        .iter()
+        .map(|&(id, score, text)| RefinedTrack {
+            id,
+            score,
+            text,
+            demoted: Vec::new(),
+            versions: Vec::new(),
+        });
+    kept.extend(rest);
+    Refined {
+        tracks: kept,
+        collapsed,
+        nothing_matches_well,
+    }
+}
+
+/// Reorders `tracks` so that no album has more than `cap` tracks in a round: round one takes,
+/// in order, each album's first `cap` tracks; round two the next `cap`; and so on. Demotion
+/// tiers are kept: the rounds run within each tier.
+fn diversify(catalog: &Catalog, tracks: Vec<RefinedTrack>, cap: usize) -> Vec<RefinedTrack> {
+    let mut out = Vec::with_capacity(tracks.len());
+    let mut rest = tracks;
+    while !rest.is_empty() {
+        // The tier of the first remaining track: rounds never mix tiers.
+        let tier = rest[0].tier();
+        let split = rest
+            .iter()
+            .position(|k| k.tier() != tier)
+            .unwrap_or(rest.len());
+        let mut pending: Vec<RefinedTrack> = rest.drain(..split).collect();
+        while !pending.is_empty() {
+            let mut counts: HashMap<String, usize> = HashMap::new();
+            let mut next = Vec::new();
+            for k in pending {
+                let n = counts.entry(album_key(catalog, k.id)).or_default();
+                if *n < cap {
+                    *n += 1;
+                    out.push(k);
+                } else {
+                    next.push(k);
+                }
+            }
+            pending = next;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{CatalogBuilder, CatalogTrack};
+    use musearch_index::{Metadata, ModelSpec, SignalFacts, TrackId};
+
+    /// One track of a test catalog: (probability of tag "piano", duration, album, embedding
+    /// direction, signal).
+    struct T {
+        p: f32,
+        secs: f64,
+        album: &'static str,
+        dir: usize,
+        signal: Option<SignalFacts>,
+    }
+
+    fn t(p: f32, secs: f64, album: &'static str, dir: usize) -> T {
+        T {
+            p,
+            secs,
+            album,
+            dir,
+            signal: None,
+        }
+    }
+
+    fn catalog(tracks: &[T]) -> Catalog {
+        let spec = ModelSpec {
+            name: "MTT_musicnn".into(),
+            version: "1".into(),
+            tags: vec!["piano".into(), "drums".into()],
+            embedding_dim: 8,
+        };
+        let mut b = CatalogBuilder::new(std::slice::from_ref(&spec));
+        for (i, tr) in tracks.iter().enumerate() {
+            let mut emb = vec![0.0f32; 8];
+            emb[tr.dir % 8] = 1.0;
+            // A small, distinct second component: near-identical within a direction.
+            emb[(tr.dir + 1) % 8] = 0.05 * (i % 3) as f32;
+            let track = CatalogTrack {
+                id: TrackId([i as u8; 16]),
+                paths: vec![format!("/music/{}/{i}.ogg", tr.album)],
+                duration_secs: tr.secs,
+                codec: "vorbis".into(),
+                sample_rate: 44_100,
+                channels: 2,
+                metadata: Metadata::default(),
+                taggrams: Vec::new(),
+                warnings: Vec::new(),
+                signal: tr.signal,
+            };
+            let probs = [tr.p, 0.5];
+            b.push(track, &[Some(&probs)], &[Some(&emb)]);
+        }
+        b.build()
+    }
+
+    fn piano() -> SparseQuery {
+        SparseQuery {
+            terms: vec![(0, 1.0)],
+        }
+    }
+
+    fn request(q: &SparseQuery) -> RefineRequest<'_> {
+        RefineRequest {
+            query: q,
+            asks_short: false,
+            asks_silence: false,
+            max_per_album: None,
+        }
+    }
+
+    /// Ranked in catalog order, scores falling.
+    fn ranked(n: usize) -> Vec<RankedTrack> {
+        (0..n).map(|i| (i, 10.0 - i as f32, None)).collect()
+    }
+
+    fn ids(r: &Refined) -> Vec<usize> {
+        r.tracks.iter().map(|k| k.id).collect()
+    }
+
+    #[test]
+    fn weak_evidence_is_demoted_below_good_evidence_and_marked() {
+        let c = catalog(&[
+            t(0.05, 200.0, "a", 0),
+            t(0.9, 200.0, "b", 1),
+            t(0.3, 200.0, "c", 2),
+        ]);
+        let q = piano();
+        let r = refine(&c, &ranked(3), &request(&q), &RefineOptions::default());
+        assert_eq!(ids(&r), vec![1, 2, 0]);
+        assert_eq!(r.tracks[2].demoted, vec![Demotion::WeakEvidence]);
+        assert!(r.tracks[0].demoted.is_empty());
+        assert!(!r.nothing_matches_well);
+        // A text match is evidence of its own.
+        let mut with_text = ranked(3);
+        with_text[0].2 = Some((1, 3.0));
+        let r = refine(&c, &with_text, &request(&q), &RefineOptions::default());
+        assert_eq!(ids(&r), vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn when_nothing_matches_well_the_best_are_still_returned_marked() {
+        let c = catalog(&[t(0.1, 200.0, "a", 0), t(0.02, 200.0, "b", 1)]);
+        let q = piano();
+        let r = refine(&c, &ranked(2), &request(&q), &RefineOptions::default());
+        assert_eq!(ids(&r), vec![0, 1]);
+        assert!(r.tracks.iter().all(RefinedTrack::weak));
+        assert!(r.nothing_matches_well);
+        // No positive tag asked (negations only): no floor, no note.
+        let neg = SparseQuery {
+            terms: vec![(1, -1.0)],
+        };
+        let r = refine(&c, &ranked(2), &request(&neg), &RefineOptions::default());
+        assert!(r.tracks.iter().all(|k| k.demoted.is_empty()));
+        assert!(!r.nothing_matches_well);
+    }
+
+    #[test]
+    fn short_and_silent_tracks_are_demoted_unless_asked_for() {
+        let silent = SignalFacts {
+            rms_dbfs: -70.0,
+            silent_share: 0.95,
+        };
+        let loud = SignalFacts {
+            rms_dbfs: -14.0,
+            silent_share: 0.0,
+        };
+        let mut quiet = t(0.9, 120.0, "b", 1);
+        quiet.signal = Some(silent);
+        let mut fine = t(0.8, 120.0, "c", 2);
+        fine.signal = Some(loud);
+        let c = catalog(&[t(0.9, 5.0, "a", 0), quiet, fine, t(0.05, 300.0, "d", 3)]);
+        let q = piano();
+        let r = refine(&c, &ranked(4), &request(&q), &RefineOptions::default());
+        // Good music, then weak music, then the clips.
+        assert_eq!(ids(&r), vec![2, 3, 0, 1]);
+        assert_eq!(r.tracks[2].demoted, vec![Demotion::Short]);
+        assert_eq!(r.tracks[3].demoted, vec![Demotion::NearSilent]);
+
+        let asked = RefineRequest {
+            asks_short: true,
+            asks_silence: true,
+            ..request(&q)
+        };
+        let r = refine(&c, &ranked(4), &asked, &RefineOptions::default());
+        assert_eq!(ids(&r), vec![0, 1, 2, 3]);
+        // The length is configurable.
+        let opts = RefineOptions {
+            min_length_secs: 3.0,
+            ..RefineOptions::default()
+        };
+        let r = refine(&c, &ranked(4), &request(&q), &opts);
+        assert!(r
+            .tracks
+            .iter()
+            .find(|k| k.id == 0)
+            .unwrap()
+            .demoted
+            .is_empty());
+        // What asks for it.
+        let words = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        assert!(RefineRequest::wants_short(
+            &words("short victory jingle"),
+            false
+        ));
+        assert!(RefineRequest::wants_short(&words("calm piano"), true));
+        assert!(!RefineRequest::wants_short(&words("calm piano"), false));
+        assert!(RefineRequest::wants_silence(&words("silence")));
+        assert!(!RefineRequest::wants_silence(&words("quiet piano")));
+    }
+
+    #[test]
+    fn near_duplicates_collapse_into_the_best_ranked_version() {
+        // Tracks 0 and 2 share an embedding direction (cosine ≥ 0.99), 1 is different.
+        let c = catalog(&[
+            t(0.9, 200.0, "a", 0),
+            t(0.9, 200.0, "b", 4),
+            t(0.9, 200.0, "a", 0),
+        ]);
+        let q = piano();
+        let r = refine(&c, &ranked(3), &request(&q), &RefineOptions::default());
+        assert_eq!(ids(&r), vec![0, 1]);
+        assert_eq!(r.tracks[0].versions, vec![2]);
+        assert_eq!(r.collapsed, 1);
+        // A stricter threshold keeps them apart.
+        let opts = RefineOptions {
+            duplicate_similarity: 0.9999,
+            ..RefineOptions::default()
+        };
+        let r = refine(&c, &ranked(3), &request(&q), &opts);
+        assert_eq!(ids(&r), vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn diversity_caps_an_album_per_round_and_can_be_turned_off() {
+        // Five tracks of album "a" first, then two of "b" (distinct embeddings: no collapse).
+        let tracks: Vec<T> = (0..7)
+            .map(|i| t(0.9, 200.0, if i < 5 { "a" } else { "b" }, i))
+            .collect();
+        let c = catalog(&tracks);
+        let q = piano();
+        let capped = RefineRequest {
+            max_per_album: Some(3),
+            ..request(&q)
+        };
+        let opts = RefineOptions::default();
+        let r = refine(&c, &ranked(7), &capped, &opts);
+        assert_eq!(ids(&r), vec![0, 1, 2, 5, 6, 3, 4]);
+        let r = refine(&c, &ranked(7), &request(&q), &opts);
+        assert_eq!(ids(&r), (0..7).collect::<Vec<_>>());
+        // Without an album tag, the folder is the album.
+        assert_eq!(album_key(&c, 0), "dir:/music/a");
+    }
+
+    #[test]
+    fn every_rule_can_be_off() {
+        let mut quiet = t(0.01, 2.0, "a", 0);
+        quiet.signal = Some(SignalFacts {
+            rms_dbfs: -120.0,
+            silent_share: 1.0,
+        });
+        let c = catalog(&[quiet, t(0.9, 200.0, "a", 0), t(0.9, 200.0, "a", 2)]);
+        let q = piano();
+        let r = refine(&c, &ranked(3), &request(&q), &RefineOptions::off());
+        assert_eq!(ids(&r), vec![0, 1, 2]);
+        assert!(r
+            .tracks
+            .iter()
+            .all(|k| k.demoted.is_empty() && k.versions.is_empty()));
+    }
+
+    #[test]
+    fn only_the_window_is_refined() {
+        let c = catalog(&[
+            t(0.05, 200.0, "a", 0),
+            t(0.9, 200.0, "b", 1),
+            t(0.01, 200.0, "c", 2),
+        ]);
+        let q = piano();
+        let opts = RefineOptions {
+            window: 2,
+            ..RefineOptions::default()
+        };
+        let r = refine(&c, &ranked(3), &request(&q), &opts);
+        assert_eq!(ids(&r), vec![1, 0, 2]);
+        assert!(r.tracks[2].demoted.is_empty());
+    }
+}
