@@ -69,6 +69,25 @@ impl CatalogTrack {
     }
 }
 
+impl CatalogTrack {
+    /// The key of the track's album: its album tag (case-folded), else the folder of its first
+    /// file. Tracks with one key form one album for the diversity rule.
+    pub fn album_key(&self) -> String {
+        if let Some(album) = self.metadata.album.as_deref().map(str::trim) {
+            if !album.is_empty() {
+                return format!("album:{}", album.to_lowercase());
+            }
+        }
+        let dir = self
+            .paths
+            .first()
+            .and_then(|p| std::path::Path::new(p).parent())
+            .map(|d| d.display().to_string())
+            .unwrap_or_default();
+        format!("dir:{dir}")
+    }
+}
+
 /// Tracks, their probabilities and embeddings. Built with [`CatalogBuilder`] (or
 /// [`Catalog::from_records`]).
 #[derive(Debug, Clone)]
@@ -83,6 +102,8 @@ pub struct Catalog {
     /// concatenated and scaled so that the whole vector has unit length (zero where missing).
     embeddings: Vec<f32>,
     embedding_dim: usize,
+    /// Each track's album as a small number (equal numbers: equal [`CatalogTrack::album_key`]).
+    album_groups: Vec<u32>,
 }
 
 /// Accumulates tracks for a [`Catalog`].
@@ -90,6 +111,8 @@ pub struct Catalog {
 pub struct CatalogBuilder {
     catalog: Catalog,
     offsets: Vec<usize>,
+    /// Album key → its number in `Catalog::album_groups`.
+    albums: HashMap<String, u32>,
 }
 
 impl CatalogBuilder {
@@ -120,8 +143,10 @@ impl CatalogBuilder {
                 probabilities: Vec::new(),
                 embeddings: Vec::new(),
                 embedding_dim: total,
+                album_groups: Vec::new(),
             },
             offsets,
+            albums: HashMap::new(),
         }
     }
 
@@ -129,6 +154,7 @@ impl CatalogBuilder {
     pub fn reserve(&mut self, n: usize) {
         let c = &mut self.catalog;
         c.tracks.reserve(n);
+        c.album_groups.reserve(n);
         c.probabilities.reserve(n * c.columns.len());
         c.embeddings.reserve(n * c.embedding_dim);
     }
@@ -171,6 +197,9 @@ impl CatalogBuilder {
             let scale = 1.0 / (present as f32).sqrt();
             row.iter_mut().for_each(|x| *x *= scale);
         }
+        let next = self.albums.len() as u32;
+        let group = *self.albums.entry(track.album_key()).or_insert(next);
+        c.album_groups.push(group);
         c.tracks.push(track);
     }
 
@@ -274,6 +303,12 @@ impl Catalog {
     /// Length of a track's embedding (the models' embedding sizes summed).
     pub fn embedding_dim(&self) -> usize {
         self.embedding_dim
+    }
+
+    /// Track `i`'s album group: two tracks share it when their [`CatalogTrack::album_key`]s are
+    /// equal.
+    pub fn album_group(&self, i: usize) -> u32 {
+        self.album_groups[i]
     }
 
     /// The embedding of track `i` (unit length, or all zero when the track has none).

@@ -25,7 +25,6 @@
 //! the engine adds a note to the response; the best available tracks are still returned, marked.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use crate::catalog::Catalog;
 use crate::track_index::SparseQuery;
@@ -190,19 +189,7 @@ pub struct Refined {
 
 /// The key of a track's album: its album tag (case-folded), else the folder of its first file.
 pub fn album_key(catalog: &Catalog, i: usize) -> String {
-    let t = &catalog.tracks()[i];
-    if let Some(album) = t.metadata.album.as_deref().map(str::trim) {
-        if !album.is_empty() {
-            return format!("album:{}", album.to_lowercase());
-        }
-    }
-    let dir = t
-        .paths
-        .first()
-        .and_then(|p| Path::new(p).parent())
-        .map(|d| d.display().to_string())
-        .unwrap_or_default();
-    format!("dir:{dir}")
+    catalog.tracks()[i].album_key()
 }
 
 /// The demotions of track `i` for `request`.
@@ -249,6 +236,46 @@ pub fn cosine(catalog: &Catalog, a: usize, b: usize) -> f32 {
     crate::ann::dot(catalog.embedding(a), catalog.embedding(b))
 }
 
+/// How many leading dimensions the near-duplicate test compares before it reads the rest.
+const DUPLICATE_HEAD_DIMS: usize = 32;
+
+/// An embedding split for the near-duplicate test: the dot product of two embeddings is at most
+/// the dot product of their heads plus the product of their tails' norms (Cauchy–Schwarz), so
+/// most pairs are ruled out after `DUPLICATE_HEAD_DIMS` dimensions, without reading the rest.
+struct SplitEmbedding<'a> {
+    values: &'a [f32],
+    head: usize,
+    tail_norm: f32,
+    has_embedding: bool,
+}
+
+impl<'a> SplitEmbedding<'a> {
+    fn new(values: &'a [f32]) -> Self {
+        let head = DUPLICATE_HEAD_DIMS.min(values.len());
+        let tail = &values[head..];
+        SplitEmbedding {
+            values,
+            head,
+            tail_norm: crate::ann::dot(tail, tail).sqrt(),
+            has_embedding: values.iter().any(|&x| x != 0.0),
+        }
+    }
+
+    /// Whether the dot product with `other` (the cosine, for unit embeddings) is `>= threshold`:
+    /// exactly the full dot product's answer, computed in full only when the bound allows it.
+    fn similarity_at_least(&self, other: &SplitEmbedding<'_>, threshold: f32) -> bool {
+        if self.values.len() != other.values.len() {
+            return false;
+        }
+        let head = crate::ann::dot(&self.values[..self.head], &other.values[..self.head]);
+        // The margin covers rounding: the bound never rules out a pair the full product keeps.
+        if head + self.tail_norm * other.tail_norm < threshold - 1e-5 {
+            return false;
+        }
+        crate::ann::dot(self.values, other.values) >= threshold
+    }
+}
+
 /// Refines `ranked` (catalog index, score, text match; best first): the first
 /// `options.window` tracks go through the rules of the module documentation, the rest follow
 /// in their order (near-duplicates of a refined track among them are folded in too).
@@ -262,27 +289,34 @@ pub fn refine(
     // 1. Near-duplicates, in ranking order: each track is compared with the representatives
     // kept so far.
     let mut kept: Vec<RefinedTrack> = Vec::with_capacity(window);
+    // Each kept track's split embedding (see `SplitEmbedding`), parallel to `kept`.
+    let mut kept_split: Vec<SplitEmbedding> = Vec::with_capacity(window);
     let mut collapsed = 0;
     for &(id, score, text) in &ranked[..window] {
-        let has_embedding = catalog.embedding(id).iter().any(|&x| x != 0.0);
-        let twin = has_embedding
+        let split = SplitEmbedding::new(catalog.embedding(id));
+        let twin = split
+            .has_embedding
             .then(|| {
-                kept.iter_mut()
-                    .find(|k| cosine(catalog, k.id, id) >= options.duplicate_similarity)
+                kept_split
+                    .iter()
+                    .position(|k| k.similarity_at_least(&split, options.duplicate_similarity))
             })
             .flatten();
         match twin {
             Some(k) => {
-                k.versions.push(id);
+                kept[k].versions.push(id);
                 collapsed += 1;
             }
-            None => kept.push(RefinedTrack {
-                id,
-                score,
-                text,
-                demoted: Vec::new(),
-                versions: Vec::new(),
-            }),
+            None => {
+                kept_split.push(split);
+                kept.push(RefinedTrack {
+                    id,
+                    score,
+                    text,
+                    demoted: Vec::new(),
+                    versions: Vec::new(),
+                });
+            }
         }
     }
     // 2. Demotions: a stable sort by tier.
@@ -317,32 +351,22 @@ pub fn refine(
 /// in order, each album's first `cap` tracks; round two the next `cap`; and so on. Demotion
 /// tiers are kept: the rounds run within each tier.
 fn diversify(catalog: &Catalog, tracks: Vec<RefinedTrack>, cap: usize) -> Vec<RefinedTrack> {
-    let mut out = Vec::with_capacity(tracks.len());
-    let mut rest = tracks;
-    while !rest.is_empty() {
-        // The tier of the first remaining track: rounds never mix tiers.
-        let tier = rest[0].tier();
-        let split = rest
-            .iter()
-            .position(|k| k.tier() != tier)
-            .unwrap_or(rest.len());
-        let mut pending: Vec<RefinedTrack> = rest.drain(..split).collect();
-        while !pending.is_empty() {
-            let mut counts: HashMap<String, usize> = HashMap::new();
-            let mut next = Vec::new();
-            for k in pending {
-                let n = counts.entry(album_key(catalog, k.id)).or_default();
-                if *n < cap {
-                    *n += 1;
-                    out.push(k);
-                } else {
-                    next.push(k);
-                }
-            }
-            pending = next;
-        }
-    }
-    out
+    // An album's n-th track (counting from 0 within its tier) belongs to round n / cap; a stable
+    // sort by (tier, round) then gives each round's tracks in their ranking order. One pass and
+    // one sort, where taking the rounds one after another would walk the list once per round.
+    let mut seen: HashMap<(u8, u32), usize> = HashMap::new();
+    let mut keyed: Vec<((u8, usize), RefinedTrack)> = tracks
+        .into_iter()
+        .map(|k| {
+            let tier = k.tier();
+            let n = seen.entry((tier, catalog.album_group(k.id))).or_default();
+            let round = *n / cap;
+            *n += 1;
+            ((tier, round), k)
+        })
+        .collect();
+    keyed.sort_by_key(|(key, _)| *key);
+    keyed.into_iter().map(|(_, k)| k).collect()
 }
 
 #[cfg(test)]
