@@ -21,12 +21,18 @@ fn norm(text: &str) -> String {
         .join(" ")
 }
 
-/// Every `*.tsv` judgement file under `dir`, sorted.
+/// Every `*.tsv` judgement file under `dir`, sorted; catalog manifests (`*.manifest.tsv`, one line
+/// per audio file) are not query files.
 fn query_files(dir: &PathBuf) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "tsv"))
+        .filter(|p| {
+            !p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".manifest.tsv"))
+        })
         .collect();
     files.sort();
     files
