@@ -36,8 +36,10 @@ unsafe fn dot_avx(a: &[f32], b: &[f32]) -> f32 {
     dot_lanes(a, b)
 }
 
+/// The loop behind [`dot`], for callers that compile a whole loop of dot products for AVX at
+/// once (one feature check per loop instead of one per product; inlined into their code).
 #[inline(always)]
-fn dot_lanes(a: &[f32], b: &[f32]) -> f32 {
+pub(crate) fn dot_lanes(a: &[f32], b: &[f32]) -> f32 {
     // Eight accumulators: the compiler vectorises this loop.
     let mut acc = [0f32; 8];
     let chunks = a.len() / 8 * 8;

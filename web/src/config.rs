@@ -26,7 +26,7 @@
 //! duplicate_similarity = 0.985       # audio-embedding cosine of one recording in two files
 //! diversity = true                   # at most max_per_album results of one album per round
 //! max_per_album = 3
-//! window = 200                       # how many of the first tracks are refined
+//! window = 60                        # how many of the first tracks are refined
 //! ```
 
 use std::path::{Path, PathBuf};
