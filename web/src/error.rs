@@ -127,8 +127,15 @@ pub fn code_for_status(status: StatusCode) -> (&'static str, &'static str) {
 }
 
 /// The JSON error for a query string that does not deserialise (`limit=abc`, `limit=-1` …).
-pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    ApiError::invalid_parameter(format!("bad query string: {err}")).into()
+/// The message names the parameter when a typed one is malformed
+/// ([`crate::params::malformed_parameter`]).
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    req: &HttpRequest,
+) -> actix_web::Error {
+    let message = crate::params::malformed_parameter(req.query_string())
+        .unwrap_or_else(|| format!("bad query string: {err}"));
+    ApiError::invalid_parameter(message).into()
 }
 
 /// The JSON error for a path segment that does not deserialise.

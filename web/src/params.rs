@@ -26,6 +26,52 @@ pub fn check_utf8(part: &str, raw: &str) -> Result<(), ApiError> {
     }
 }
 
+/// What a typed query parameter must be, for [`malformed_parameter`].
+#[derive(Debug, Clone, Copy)]
+enum Expected {
+    Whole,
+    Number,
+    Boolean,
+}
+
+/// The API's typed query parameters (on any route) and what each must be.
+const TYPED_PARAMETERS: [(&str, Expected); 6] = [
+    ("limit", Expected::Whole),
+    ("offset", Expected::Whole),
+    ("max_per_album", Expected::Whole),
+    ("min_duration", Expected::Number),
+    ("max_duration", Expected::Number),
+    ("diverse", Expected::Boolean),
+];
+
+/// The first typed parameter of `query` (a raw query string) whose value is not of its type,
+/// as a message that names it (`max_per_album must be a whole number, not "-1"`); `None` when
+/// every typed value parses, so the caller keeps the deserialiser's own message.
+pub fn malformed_parameter(query: &str) -> Option<String> {
+    for pair in query.split('&') {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |s: &str| {
+            let plus_as_space = s.replace('+', " ");
+            String::from_utf8_lossy(&percent_decode(plus_as_space.as_bytes())).into_owned()
+        };
+        let name = decode(name);
+        let Some(&(_, expected)) = TYPED_PARAMETERS.iter().find(|(n, _)| *n == name) else {
+            continue;
+        };
+        let value = decode(value);
+        let (ok, what) = match expected {
+            Expected::Whole => (value.parse::<usize>().is_ok(), "a whole number (0 or more)"),
+            Expected::Number => (value.parse::<f64>().is_ok(), "a number"),
+            Expected::Boolean => (matches!(value.as_str(), "true" | "false"), "true or false"),
+        };
+        if !ok {
+            let shown: String = value.chars().take(40).collect();
+            return Some(format!("{name} must be {what}, not {shown:?}"));
+        }
+    }
+    None
+}
+
 /// The bytes of `raw` with every `%XX` escape decoded (a `%` without two hex digits stays).
 fn percent_decode(raw: &[u8]) -> Vec<u8> {
     let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
@@ -199,6 +245,30 @@ mod tests {
             q: Some(q.into()),
             ..SearchParams::default()
         }
+    }
+
+    #[test]
+    fn malformed_typed_parameters_are_named() {
+        assert_eq!(
+            malformed_parameter("q=piano&max_per_album=-1").as_deref(),
+            Some("max_per_album must be a whole number (0 or more), not \"-1\"")
+        );
+        assert_eq!(
+            malformed_parameter("q=a&diverse=maybe").as_deref(),
+            Some("diverse must be true or false, not \"maybe\"")
+        );
+        assert_eq!(
+            malformed_parameter("%6Cimit=1e3").as_deref(),
+            Some("limit must be a whole number (0 or more), not \"1e3\"")
+        );
+        assert!(malformed_parameter("min_duration=abc")
+            .unwrap()
+            .starts_with("min_duration must be a number"));
+        // Well-typed values (and unknown names) leave the deserialiser's message in place.
+        assert_eq!(
+            malformed_parameter("q=x&limit=5&offset=0&diverse=true&min_duration=2.5&foo=-1"),
+            None
+        );
     }
 
     #[test]
