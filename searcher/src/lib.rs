@@ -28,6 +28,7 @@
 pub mod ann;
 pub mod calibration;
 pub mod catalog;
+pub mod encoder;
 pub mod engine;
 pub mod error;
 pub mod eval;

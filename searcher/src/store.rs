@@ -15,3 +15,9 @@ pub fn vectors_dir() -> PathBuf {
 pub fn wheel_cache_dir() -> PathBuf {
     model_store_dir().join("cache").join("wheels")
 }
+
+/// The folder of imported sentence encoders: `<store>/encoders` (one directory per encoder,
+/// see [`crate::encoder`]).
+pub fn encoders_dir() -> PathBuf {
+    model_store_dir().join("encoders")
+}
