@@ -3,6 +3,7 @@
 pub mod args;
 pub mod bench;
 pub mod doctor;
+pub mod encoder;
 #[cfg(feature = "torch")]
 pub mod eval;
 pub mod eval_queries;

