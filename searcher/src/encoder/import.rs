@@ -330,19 +330,28 @@ fn write_atomically(
     let pid = std::process::id();
     let tmp = parent.join(format!(".{ENCODER_NAME}.import-{pid}"));
     let _ = std::fs::remove_dir_all(&tmp);
-    let result = (|| {
-        for (name, bytes) in contents {
-            write_file(&tmp.join(name), bytes)?;
-        }
-        let json = serde_json::to_vec_pretty(manifest).expect("a manifest serialises");
-        write_file(&tmp.join(MANIFEST_FILE), &json)?;
-        probe(&tmp)?;
-        replace_dir(&tmp, target, pid)
-    })();
+    let result = write_probe_rename(&tmp, target, contents, manifest, pid);
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
     result
+}
+
+fn write_probe_rename(
+    tmp: &Path,
+    target: &Path,
+    contents: &[(String, Vec<u8>)],
+    manifest: &EncoderManifest,
+    pid: u32,
+) -> Result<()> {
+    for (name, bytes) in contents {
+        write_file(&tmp.join(name), bytes)?;
+    }
+    let json = serde_json::to_vec_pretty(manifest)
+        .map_err(|e| EncoderError::io(tmp.join(MANIFEST_FILE), std::io::Error::other(e)))?;
+    write_file(&tmp.join(MANIFEST_FILE), &json)?;
+    probe(tmp)?;
+    replace_dir(tmp, target, pid)
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
